@@ -1,0 +1,140 @@
+"""`botpy-sim`: serve a datadir as an offline Binance, or generate the synthetic market.
+
+    botpy-sim serve --datadir DIR [--port 8765] [--clock replay --start 2024-01-20T12:00]
+    botpy-sim generate --seed 7 --days 75 --out DIR
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import uvicorn
+
+from botpy_ext.simulator.clock import Clock, replay_clock, static_clock
+from botpy_ext.simulator.dataset import DatasetError, PairData, load_datadir
+from botpy_ext.simulator.faults import FAULT_SWITCHES, Faults
+from botpy_ext.simulator.orderbook import BookModel
+from botpy_ext.simulator.server import SimulatorState, create_app
+from botpy_ext.simulator.timeframes import DAY_MS, INTERVAL_MS
+from botpy_ext.simulator.view import MarketView
+
+logger = logging.getLogger("botpy_ext.simulator")
+
+DEFAULT_PORT = 8765
+DEFAULT_WARMUP_DAYS = 10.0  # replay starts this far into the data when --start is not given
+
+
+def parse_time_ms(text: str) -> int:
+    """ISO-8601 date or date-time, UTC unless it says otherwise."""
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not an ISO date/time: {text!r}") from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp() * 1000)
+
+
+def default_replay_start(pairs: dict[str, PairData], warmup_days: float) -> int:
+    """`warmup_days` after the last pair's data begins, so every pair has history to analyse."""
+    first = max(int(p.base.open_ms[0]) for p in pairs.values())
+    return first + int(warmup_days * DAY_MS)
+
+
+def build_clock(args: argparse.Namespace, pairs: dict[str, PairData]) -> Clock:
+    if args.clock == "static":
+        return static_clock()
+    start = args.start if args.start is not None else default_replay_start(pairs, args.warmup_days)
+    return replay_clock(start, align=args.align)
+
+
+def serve(args: argparse.Namespace) -> int:
+    try:
+        pairs = load_datadir(Path(args.datadir))
+        faults = Faults(**{name: getattr(args, name) for name in FAULT_SWITCHES})
+        clock = build_clock(args, pairs)
+    except (DatasetError, ValueError) as exc:
+        logger.error("%s", exc)
+        return 2
+    state = SimulatorState(
+        MarketView(pairs, clock), faults=faults, book=BookModel(depth_minutes=args.book_depth)
+    )
+    describe_start(state, args)
+    config = uvicorn.Config(
+        create_app(state), host=args.host, port=args.port, log_level="warning", access_log=False
+    )
+    uvicorn.Server(config).run()  # returns after SIGTERM/SIGINT, once requests are finished
+    logger.info("Simulator stopped")
+    return 0
+
+
+def describe_start(state: SimulatorState, args: argparse.Namespace) -> None:
+    clock = state.view.clock
+    where = f"http://{args.host}:{args.port}/api/v3"
+    if clock.replay:
+        now = datetime.fromtimestamp(clock.dataset_now_ms() / 1000, tz=UTC)
+        logger.info("Replaying %d pairs at %s, dataset time now %s", len(state.view.pairs), where,
+                    now.isoformat())
+    else:
+        logger.info("Serving %d pairs (static clock) at %s", len(state.view.pairs), where)
+
+
+def generate(args: argparse.Namespace) -> int:
+    from botpy_ext.synthetic import generate_market, write_market
+
+    try:
+        market = generate_market(args.seed, args.days, start=args.start)
+    except ValueError as exc:
+        logger.error("%s", exc)
+        return 2
+    write_market(market, Path(args.out))
+    logger.info("Synthetic market (seed %d, %d days) written to %s", args.seed, args.days, args.out)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="botpy-sim", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    add_serve_parser(commands)
+    gen = commands.add_parser("generate", help="write the deterministic synthetic market")
+    gen.add_argument("--seed", type=int, default=7, help="random seed (same seed, same files)")
+    gen.add_argument("--days", type=int, default=75, help="length of the market in days")
+    gen.add_argument("--start", default="2024-01-01", help="first day (UTC), YYYY-MM-DD")
+    gen.add_argument("--out", required=True, help="datadir to write the feather files into")
+    gen.set_defaults(func=generate)
+    return parser
+
+
+def add_serve_parser(commands) -> None:
+    srv = commands.add_parser("serve", help="serve a datadir as Binance's public spot REST API")
+    srv.add_argument("--datadir", required=True, help="freqtrade datadir with *.feather candles")
+    srv.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    srv.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default %(default)s)")
+    srv.add_argument("--clock", choices=["static", "replay"], default="static",
+                     help="static: all candles visible; replay: the data runs with the wall clock")
+    srv.add_argument("--start", type=parse_time_ms, default=None,
+                     help="replay: dataset time (ISO, UTC) that is 'now' when the server starts")
+    srv.add_argument("--warmup-days", type=float, default=DEFAULT_WARMUP_DAYS,
+                     help="replay without --start: begin this many days into the data")
+    srv.add_argument("--align", choices=[i for i in INTERVAL_MS if i != "1M"], default="1m",
+                     help="replay: keep dataset bins of this interval intact (start rounds down)")
+    srv.add_argument("--book-depth", type=float, default=BookModel.depth_minutes,
+                     help="order book: minutes of mean volume within one sigma of the best price")
+    for name, (low, high, description) in FAULT_SWITCHES.items():
+        srv.add_argument(f"--{name.replace('_', '-')}", dest=name, type=float, default=0.0,
+                         help=f"fault: {description} [{low:g}..{high:g}]")
+    srv.set_defaults(func=serve)
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

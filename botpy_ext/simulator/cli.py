@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -67,7 +68,11 @@ def serve(args: argparse.Namespace) -> int:
     config = uvicorn.Config(
         create_app(state), host=args.host, port=args.port, log_level="warning", access_log=False
     )
-    uvicorn.Server(config).run()  # returns after SIGTERM/SIGINT, once requests are finished
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT, then re-raises the signal to the handler
+    # that was installed before it: make that a no-op so a requested stop exits with status 0.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: None)
+    uvicorn.Server(config).run()
     logger.info("Simulator stopped")
     return 0
 

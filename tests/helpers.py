@@ -1,0 +1,105 @@
+"""Test helpers: a simulator process, configs pointing at it, the real freqtrade CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+
+from botpy_ext.simulator.client_config import simulator_exchange
+
+REPO = Path(__file__).resolve().parents[1]
+CONFIG_DIR = REPO / "user_data" / "config"
+REAL_DATA = REPO.parent / "shared" / "data" / "binance"
+TEST_STRATEGIES = REPO / "tests" / "strategies"
+BIN = Path(sys.executable).parent
+TEST_SECRETS = {
+    "FREQTRADE__API_SERVER__PASSWORD": "test-password-not-secret",
+    "FREQTRADE__API_SERVER__JWT_SECRET_KEY": "test-jwt-secret-key-of-32-chars-or-more",
+    "FREQTRADE__API_SERVER__WS_TOKEN": "test-ws-token",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def running_simulator(datadir: Path, *extra: str, log: Path | None = None) -> Iterator[str]:
+    """A `botpy-sim serve` process on a free port; yields its base URL, stops it with SIGTERM
+    and checks that it exits cleanly."""
+    port = free_port()
+    out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [str(BIN / "botpy-sim"), "serve", "--datadir", str(datadir), "--port", str(port), *extra],
+        stdout=out, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: ping(base) or proc.poll() is not None, timeout=30)
+        assert proc.poll() is None, f"simulator exited with {proc.returncode}"
+        yield base
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=20)
+        if log:
+            out.close()
+        assert code == 0, f"simulator exit code {code} after SIGTERM"
+
+
+def ping(base: str) -> bool:
+    try:
+        return requests.get(f"{base}/api/v3/ping", timeout=1).ok
+    except requests.RequestException:
+        return False
+
+
+def wait_until(condition, timeout: float, interval: float = 0.2) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s")
+
+
+def overlay_config(
+    tmp: Path, mode: str, base_url: str, pairs: list[str] | None = None, **settings
+) -> Path:
+    """A config that includes `user_data/config/<mode>.json` and points it at `base_url`."""
+    path = tmp / f"{mode}-test.json"
+    exchange = simulator_exchange(base_url)
+    if pairs:
+        exchange["pair_whitelist"] = pairs
+    config = {
+        "add_config_files": [str(CONFIG_DIR / f"{mode}.json")],
+        "exchange": exchange,
+        **settings,
+    }
+    path.write_text(json.dumps(config, indent=2))
+    return path
+
+
+def freqtrade(
+    *args: str, secrets: bool = False, timeout: float = 600, cwd: Path = REPO
+) -> subprocess.CompletedProcess:
+    """Run the real freqtrade CLI; output is kept for the assertion messages. `secrets` adds the
+    API server's password variables (only for modes that have an API server: freqtrade would
+    otherwise see an incomplete `api_server` section)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FREQTRADE__")}
+    env.update(TEST_SECRETS if secrets else {})
+    return subprocess.run(
+        [str(BIN / "freqtrade"), *args], cwd=cwd, env=env, capture_output=True, text=True,
+        timeout=timeout,
+    )

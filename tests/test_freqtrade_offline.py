@@ -1,0 +1,166 @@
+"""The real freqtrade CLI, offline, through the simulator: download-data, backtesting,
+show-config for every mode, and `trade` in Virtual mode against the replaying simulator."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import requests
+
+from tests.helpers import (
+    BIN,
+    CONFIG_DIR,
+    REPO,
+    TEST_SECRETS,
+    TEST_STRATEGIES,
+    free_port,
+    freqtrade,
+    overlay_config,
+    running_simulator,
+    wait_until,
+)
+
+
+@pytest.fixture(scope="module")
+def static_simulator(real_data):
+    with running_simulator(real_data) as base:
+        yield base
+
+
+def test_download_data_reproduces_the_served_candles(static_simulator, real_data, tmp_path,
+                                                     userdir):
+    config = overlay_config(tmp_path, "backtest", static_simulator)
+    target = tmp_path / "downloaded"
+    result = freqtrade(
+        "download-data", "-c", str(config), "--userdir", str(userdir), "--datadir", str(target),
+        "--pairs", "BTC/USDT", "DOT/USDT", "--timeframes", "1m", "1h",
+        "--timerange", "20230420-20230423",
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    for name in ("BTC_USDT-1m", "DOT_USDT-1m", "BTC_USDT-1h"):
+        got = pd.read_feather(target / f"{name}.feather")
+        stored = pd.read_feather(real_data / f"{name}.feather")
+        stored = stored[stored.date.isin(got.date)].reset_index(drop=True)
+        assert len(got) >= (72 if name.endswith("1h") else 72 * 60) - 80
+        assert len(stored) == len(got)
+        pd.testing.assert_frame_equal(got.drop(columns="date"), stored.drop(columns="date"))
+
+
+def test_backtesting_runs_offline_through_the_simulator(static_simulator, real_data, tmp_path,
+                                                        userdir):
+    config = overlay_config(tmp_path, "backtest", static_simulator)
+    results = tmp_path / "results"
+    results.mkdir()
+    result = freqtrade(
+        "backtesting", "-c", str(config), "--userdir", str(userdir), "--datadir", str(real_data),
+        "--strategy", "EmaCrossTestStrategy", "--strategy-path", str(TEST_STRATEGIES),
+        "--timerange", "20230415-20230418", "--export", "trades",
+        "--backtest-directory", str(results),
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    stats = load_backtest_stats(results)["EmaCrossTestStrategy"]
+    assert stats["total_trades"] > 50
+    traded = {t["pair"] for t in stats["trades"]}
+    assert len(traded) >= 10  # the whitelist ".*/USDT" expanded to the simulator's 13 markets
+    assert traded <= {f"{p}/USDT" for p in ("ADA", "ATOM", "AVAX", "BTC", "DOGE", "DOT", "ETH",
+                                            "LINK", "LTC", "MATIC", "SOL", "TRX", "XRP")}
+
+
+def load_backtest_stats(results: Path) -> dict:
+    archive = next(results.glob("*.zip"))
+    with zipfile.ZipFile(archive) as zipped:
+        name = next(n for n in zipped.namelist() if n.endswith(".json") and "_config" not in n
+                    and "market_change" not in n)
+        return json.loads(zipped.read(name))["strategy"]
+
+
+@pytest.mark.parametrize("mode, dry_run", [
+    ("virtual", True), ("paper", True), ("live", False), ("backtest", True)])
+def test_show_config_for_each_mode(mode, dry_run, tmp_path):
+    result = freqtrade("show-config", "-c", str(CONFIG_DIR / f"{mode}.json"),
+                       secrets=mode != "backtest")
+    assert result.returncode == 0, result.stderr[-3000:]
+    shown = json.loads(result.stdout[result.stdout.index("{"):])
+    assert shown["dry_run"] is dry_run
+    assert shown["botpy"]["mode"] == mode
+    if "api_server" in shown:
+        assert shown["api_server"]["listen_ip_address"] == "127.0.0.1"
+        assert shown["api_server"]["password"] == "REDACTED"
+
+
+def test_no_password_in_any_config_file():
+    for path in CONFIG_DIR.glob("*.json"):
+        config = json.loads(path.read_text())
+        assert "password" not in config.get("api_server", {}), path
+        assert "jwt_secret_key" not in config.get("api_server", {}), path
+
+
+def test_trading_refuses_to_start_without_an_api_password(static_simulator, tmp_path, userdir):
+    config = overlay_config(tmp_path, "virtual", static_simulator,
+                            db_url=f"sqlite:///{tmp_path / 'nopassword.sqlite'}")
+    result = freqtrade("trade", "-c", str(config), "--userdir", str(userdir),
+                       "--strategy", "EmaCrossTestStrategy", "--strategy-path",
+                       str(TEST_STRATEGIES), timeout=120)
+    # freqtrade stops by itself (with exit status 0, its own choice) before trading
+    assert "'password' is a required property" in result.stderr
+
+
+class TestVirtualTrade:
+    """`freqtrade trade` in Virtual mode against the replaying simulator."""
+
+    PAIRS = ["BTC/USDT", "ETH/USDT", "SOL/USDT"]
+
+    def api(self, port: int, path: str) -> requests.Response:
+        return requests.get(
+            f"http://127.0.0.1:{port}/api/v1/{path}", timeout=5,
+            auth=("botpy", TEST_SECRETS["FREQTRADE__API_SERVER__PASSWORD"]),
+        )
+
+    def last_analyzed(self, port: int) -> int | None:
+        try:
+            answer = self.api(port, "pair_candles?pair=BTC/USDT&timeframe=1m&limit=5").json()
+        except (requests.RequestException, ValueError):
+            return None
+        return answer["data"][-1][answer["columns"].index("__date_ts")] if answer.get(
+            "data") else None
+
+    def test_trade_analyses_new_candles_and_stops_cleanly(self, real_data, tmp_path, userdir):
+        api_port = free_port()
+        with running_simulator(real_data, "--clock", "replay", "--start", "2023-04-20T12:00",
+                               log=tmp_path / "sim.log") as base:
+            config = overlay_config(
+                tmp_path, "virtual", base, db_url=f"sqlite:///{tmp_path / 'virtual.sqlite'}",
+                api_server={"listen_port": api_port}, pairs=self.PAIRS,
+            )
+            bot = subprocess.Popen(
+                [str(BIN / "freqtrade"), "trade", "-c", str(config), "--userdir", str(userdir),
+                 "--strategy", "EmaCrossTestStrategy", "--strategy-path", str(TEST_STRATEGIES)],
+                cwd=REPO, env={**os.environ, **TEST_SECRETS},
+                stdout=subprocess.DEVNULL, stderr=(tmp_path / "bot.log").open("w"),
+            )
+            try:
+                self.check_running_bot(api_port, bot, tmp_path)
+            finally:
+                bot.send_signal(signal.SIGTERM)
+                code = bot.wait(timeout=60)
+            # freqtrade turns SIGTERM into its Ctrl-C path: clean-up, then exit status 130
+            assert code == 130, (tmp_path / "bot.log").read_text()[-3000:]
+            assert "Cleaning up modules" in (tmp_path / "bot.log").read_text()
+
+    def check_running_bot(self, port: int, bot: subprocess.Popen, tmp_path: Path) -> None:
+        log = tmp_path / "bot.log"
+        wait_until(lambda: bot.poll() is not None or self.last_analyzed(port) is not None, 120)
+        assert bot.poll() is None, log.read_text()[-3000:]
+        assert self.api(port, "ping").json() == {"status": "pong"}
+        assert self.api(port, "whitelist").json()["whitelist"] == self.PAIRS
+        assert self.api(port, "status").status_code == 200
+        first = self.last_analyzed(port)
+        wait_until(lambda: (self.last_analyzed(port) or 0) > first, 150, interval=2)
+        assert self.last_analyzed(port) - first >= 60_000

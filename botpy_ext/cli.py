@@ -1,0 +1,165 @@
+"""`botpy`: BOTPY's modes and demo, run with the real freqtrade CLI.
+
+    botpy demo                       synthetic market -> simulator -> freqtrade (offline, no keys)
+    botpy trade virtual|paper|live   freqtrade trade in that mode (extra options go to freqtrade)
+    botpy secrets                    the API server login, generated on first use
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+
+from botpy_ext.secrets import EXCHANGE_KEYS, api_secrets
+from botpy_ext.simulator.client_config import DEFAULT_BASE_URL
+
+logger = logging.getLogger("botpy")
+
+BIN = Path(sys.executable).parent
+SYNTHETIC_SEED = 7
+SYNTHETIC_DAYS = 75
+SIMULATOR_START_TIMEOUT = 60.0  # seconds to wait for the simulator to answer
+
+
+class LaunchError(Exception):
+    """A precondition of a mode is not met; the message says what to do."""
+
+
+def simulator_answers(base_url: str = DEFAULT_BASE_URL) -> bool:
+    try:
+        return requests.get(f"{base_url}/api/v3/ping", timeout=1).ok
+    except requests.RequestException:
+        return False
+
+
+@contextmanager
+def simulator(datadir: Path, log: Path, *options: str) -> Iterator[None]:
+    """Run `botpy-sim serve` on the configs' port for the duration of the block."""
+    if simulator_answers():
+        raise LaunchError(f"port of {DEFAULT_BASE_URL} is taken by another simulator or program; "
+                          "stop it first")
+    log.parent.mkdir(parents=True, exist_ok=True)
+    port = DEFAULT_BASE_URL.rsplit(":", 1)[1]
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [str(BIN / "botpy-sim"), "serve", "--datadir", str(datadir), "--port", port, *options],
+            stdout=out, stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_for_simulator(proc, log)
+            yield
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+def wait_for_simulator(proc: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + SIMULATOR_START_TIMEOUT
+    while not simulator_answers():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise LaunchError(f"the simulator did not start:\n{log.read_text()[-2000:]}")
+        time.sleep(0.3)
+
+
+def ensure_synthetic_market(datadir: Path) -> None:
+    if (datadir / "market.json").exists():
+        return
+    from botpy_ext.synthetic import generate_market, write_market
+
+    logger.info("Generating the synthetic market (seed %d, %d days) into %s", SYNTHETIC_SEED,
+                SYNTHETIC_DAYS, datadir)
+    write_market(generate_market(SYNTHETIC_SEED, SYNTHETIC_DAYS), datadir)
+
+
+def run_freqtrade(*args: str, env: dict[str, str] | None = None) -> int:
+    logger.info("freqtrade %s", " ".join(args))
+    return subprocess.call([str(BIN / "freqtrade"), *args], env=env)
+
+
+def demo(args: argparse.Namespace) -> int:
+    userdir = Path(args.userdir)
+    datadir = userdir / "data" / "synthetic"
+    ensure_synthetic_market(datadir)
+    backtest_config = str(userdir / "config" / "backtest.json")
+    with simulator(datadir, userdir / "logs" / "simulator.log"):
+        code = run_freqtrade("test-pairlist", "-c", backtest_config, "--userdir", str(userdir))
+        if code or not (userdir / "strategies" / "BotpyStrategy.py").exists():
+            logger.info("The synthetic market is served to freqtrade (above: the pairs it sees). "
+                        "BotpyStrategy is not part of this version yet: the demo stops here.")
+            return code
+        return run_freqtrade(
+            "backtesting", "-c", backtest_config, "--userdir", str(userdir),
+            "--datadir", str(datadir), "--strategy", "BotpyStrategy", "--export", "none",
+        )
+
+
+def trade(args: argparse.Namespace, extra: list[str]) -> int:
+    userdir = Path(args.userdir)
+    env = dict(os.environ)
+    secrets, created = api_secrets(env, userdir / ".secrets.env")
+    env.update(secrets)
+    if created:
+        logger.info("FreqUI login: user 'botpy', password in %s", userdir / ".secrets.env")
+    if args.mode == "live" and not all(env.get(k) for k in EXCHANGE_KEYS):
+        raise LaunchError(f"live mode needs the exchange keys in {' and '.join(EXCHANGE_KEYS)}")
+    command = ["trade", "-c", str(userdir / "config" / f"{args.mode}.json"),
+               "--userdir", str(userdir), *extra]
+    if args.mode != "virtual":
+        return run_freqtrade(*command, env=env)
+    datadir = Path(args.datadir) if args.datadir else userdir / "data" / "synthetic"
+    if not args.datadir:
+        ensure_synthetic_market(datadir)
+    replay = ["--clock", "replay", *(["--start", args.start] if args.start else [])]
+    with simulator(datadir, userdir / "logs" / "simulator.log", *replay):
+        return run_freqtrade(*command, env=env)
+
+
+def show_secrets(args: argparse.Namespace) -> int:
+    path = Path(args.userdir) / ".secrets.env"
+    _, created = api_secrets(dict(os.environ), path)
+    state = "created" if created else "kept"
+    print(f"FreqUI / REST API user: botpy; password: FREQTRADE__API_SERVER__PASSWORD in {path} "
+          f"({state}; a variable of that name in the environment takes precedence)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="botpy", description=__doc__.splitlines()[0])
+    parser.add_argument("--userdir", default="user_data", help="freqtrade user directory")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("demo", help="offline backtest of BOTPY on the synthetic market")
+    run = commands.add_parser("trade", help="run freqtrade trade in a BOTPY mode")
+    run.add_argument("mode", choices=["virtual", "paper", "live"])
+    run.add_argument("--datadir", help="virtual: datadir to replay (default: synthetic market)")
+    run.add_argument("--start", help="virtual: dataset time (ISO, UTC) the replay starts at")
+    commands.add_parser("secrets", help="show where the API server login is kept")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    args, extra = build_parser().parse_known_args(argv)
+    if extra and args.command != "trade":
+        build_parser().error(f"unrecognized arguments: {' '.join(extra)}")
+    try:
+        if args.command == "demo":
+            return demo(args)
+        if args.command == "trade":
+            return trade(args, extra)
+        return show_secrets(args)
+    except LaunchError as exc:
+        logger.error("%s", exc)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

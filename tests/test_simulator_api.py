@@ -50,9 +50,9 @@ def datadir(tmp_path_factory) -> Path:
     return path
 
 
-def client_for(datadir: Path, clock=None, faults: Faults = Faults()) -> TestClient:
+def client_for(datadir: Path, clock=None, faults: Faults | None = None) -> TestClient:
     view = MarketView(load_datadir(datadir), clock or static_clock())
-    return TestClient(create_app(SimulatorState(view, faults=faults)))
+    return TestClient(create_app(SimulatorState(view, faults=faults or Faults())))
 
 
 def binance_error(response, status: int, code: int) -> None:

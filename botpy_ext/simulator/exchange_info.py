@@ -19,7 +19,7 @@ def tick_size(price: float) -> float:
 
 
 def lot_step(price: float) -> float:
-    """Quantity step: a tenth of the order size that makes the minimum notional, as a power of 10."""
+    """Quantity step: a tenth of the quantity worth the minimum notional, as a power of 10."""
     return min(max(10.0 ** (math.floor(math.log10(MIN_NOTIONAL / price)) - 1), 1e-8), 1.0)
 
 

@@ -28,7 +28,9 @@ class Faults:
             low, high, _ = FAULT_SWITCHES[item.name]
             value = getattr(self, item.name)
             if not isinstance(value, int | float) or not low <= value <= high:
-                raise ValueError(f"fault '{item.name}' must be in [{low:g}, {high:g}], got {value!r}")
+                raise ValueError(
+                    f"fault '{item.name}' must be in [{low:g}, {high:g}], got {value!r}"
+                )
         if self.error_rate + self.rate_limit_rate > 1.0:
             raise ValueError("fault 'error_rate' + 'rate_limit_rate' must not exceed 1")
 

@@ -56,9 +56,8 @@ def param_int(request: Request, name: str, default: int | None = None) -> int | 
     if raw is None or raw == "":
         return default
     if not raw.isdigit() or len(raw) > 20:
-        raise BinanceError(
-            400, -1100, f"Illegal characters found in parameter '{name}'; legal range is '^[0-9]{{1,20}}$'."
-        )
+        raise BinanceError(400, -1100, f"Illegal characters found in parameter '{name}'; "
+                           "legal range is '^[0-9]{1,20}$'.")
     return int(raw)
 
 
@@ -66,9 +65,8 @@ def param_symbol(state: SimulatorState, request: Request, required: bool = True)
     raw = request.query_params.get("symbol")
     if not raw:
         if required:
-            raise BinanceError(
-                400, -1102, "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed."
-            )
+            raise BinanceError(400, -1102, "Mandatory parameter 'symbol' was not sent, "
+                               "was empty/null, or malformed.")
         return None
     return known_symbol(state, raw)
 
@@ -232,6 +230,21 @@ def install_fault_middleware(app: FastAPI) -> None:
 
 
 def add_market_routes(app: FastAPI, state: SimulatorState) -> None:
+    add_reference_routes(app, state)
+    add_kline_routes(app, state)
+    add_ticker_routes(app, state)
+    add_book_routes(app, state)
+
+    @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "DELETE"])
+    @app.api_route("/sapi/{rest:path}", methods=["GET", "POST", "PUT", "DELETE"])
+    def not_served(rest: str) -> None:
+        raise BinanceError(
+            401, -2015, "Invalid API-key, IP, or permissions for action. "
+            f"(the BOTPY simulator serves public market data only, not '{rest}')"
+        )
+
+
+def add_reference_routes(app: FastAPI, state: SimulatorState) -> None:
     view = state.view
 
     @app.get("/api/v3/ping")
@@ -244,13 +257,16 @@ def add_market_routes(app: FastAPI, state: SimulatorState) -> None:
 
     @app.get("/api/v3/exchangeInfo")
     def exchange_information(request: Request) -> dict:
-        symbols = param_symbols(state, request)
         infos = [
             symbol_info(s, view.pairs[s].base_asset, view.pairs[s].quote_asset, view.filters[s],
                         trading=view.trading(s))
-            for s in symbols
+            for s in param_symbols(state, request)
         ]
         return exchange_info(infos, view.clock.now_ms())
+
+
+def add_kline_routes(app: FastAPI, state: SimulatorState) -> None:
+    view = state.view
 
     @app.get("/api/v3/klines")
     @app.get("/api/v3/uiKlines")
@@ -272,11 +288,30 @@ def add_market_routes(app: FastAPI, state: SimulatorState) -> None:
             candles = Candles(candles.open_ms[keep], candles.ohlcv[keep])
         return kline_rows(select_klines(candles, start, end, limit), interval)
 
+    @app.get("/api/v3/avgPrice")
+    def avg_price(request: Request) -> dict:
+        symbol = param_symbol(state, request)
+        recent = view.window(symbol, 5 * 60_000)
+        return {"mins": 5, "price": fmt(recent.ohlcv[:, CLOSE].mean()),
+                "closeTime": int(recent.open_ms[-1]) + 59_999}
+
+
+def one_or_all(request: Request, rows: list[dict]) -> dict | list[dict]:
+    """Binance answers an object for `symbol=` and a list otherwise."""
+    if request.query_params.get("symbol"):
+        if not rows:
+            raise BinanceError(400, -1121, "Invalid symbol.")  # not trading yet in the replay
+        return rows[0]
+    return rows
+
+
+def add_ticker_routes(app: FastAPI, state: SimulatorState) -> None:
+    view = state.view
+
     @app.get("/api/v3/ticker/24hr")
     def ticker(request: Request):
         symbols = param_symbols(state, request)
-        rows = [ticker_24h(state, s) for s in symbols if len(view.window(s))]
-        return rows[0] if request.query_params.get("symbol") else rows
+        return one_or_all(request, [ticker_24h(state, s) for s in symbols if len(view.window(s))])
 
     @app.get("/api/v3/ticker/price")
     def ticker_price(request: Request):
@@ -284,7 +319,7 @@ def add_market_routes(app: FastAPI, state: SimulatorState) -> None:
         for s in param_symbols(state, request):
             if (last := view.last_candle(s)) is not None:
                 rows.append({"symbol": s, "price": fmt(last[CLOSE])})
-        return rows[0] if request.query_params.get("symbol") else rows
+        return one_or_all(request, rows)
 
     @app.get("/api/v3/ticker/bookTicker")
     def book_ticker(request: Request):
@@ -295,15 +330,10 @@ def add_market_routes(app: FastAPI, state: SimulatorState) -> None:
                 rows.append({"symbol": s, "bidPrice": fmt(book.bids[0, 0]),
                              "bidQty": fmt(book.bids[0, 1]), "askPrice": fmt(book.asks[0, 0]),
                              "askQty": fmt(book.asks[0, 1])})
-        return rows[0] if request.query_params.get("symbol") else rows
+        return one_or_all(request, rows)
 
-    @app.get("/api/v3/avgPrice")
-    def avg_price(request: Request) -> dict:
-        symbol = param_symbol(state, request)
-        recent = view.window(symbol, 5 * 60_000)
-        return {"mins": 5, "price": fmt(recent.ohlcv[:, CLOSE].mean()),
-                "closeTime": int(recent.open_ms[-1]) + 59_999}
 
+def add_book_routes(app: FastAPI, state: SimulatorState) -> None:
     @app.get("/api/v3/depth")
     def depth(request: Request) -> dict:
         symbol = param_symbol(state, request)
@@ -312,18 +342,10 @@ def add_market_routes(app: FastAPI, state: SimulatorState) -> None:
             limit = min((d for d in DEPTH_LIMITS if d >= limit), default=5000)
         book = order_book(state, symbol, limit)
         return {
-            "lastUpdateId": view.clock.now_ms() // 100,
+            "lastUpdateId": state.view.clock.now_ms() // 100,
             "bids": [[fmt(p), fmt(q)] for p, q in book.bids],
             "asks": [[fmt(p), fmt(q)] for p, q in book.asks],
         }
-
-    @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "DELETE"])
-    @app.api_route("/sapi/{rest:path}", methods=["GET", "POST", "PUT", "DELETE"])
-    def not_served(rest: str) -> None:
-        raise BinanceError(
-            401, -2015, "Invalid API-key, IP, or permissions for action. "
-            f"(the BOTPY simulator serves public market data only, not '{rest}')"
-        )
 
 
 def add_admin_routes(app: FastAPI, state: SimulatorState) -> None:

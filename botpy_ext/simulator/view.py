@@ -60,7 +60,7 @@ class MarketView:
         )
 
     def _current_candle(self, symbol: str, bin_open: int, now: int) -> np.ndarray | None:
-        """The bin opened at `bin_open` as seen at `now`: complete base candles plus a partial one."""
+        """The bin opened at `bin_open` as seen at `now`: complete base candles + a partial one."""
         base = self.served(symbol, self.pairs[symbol].base_interval)
         first = int(np.searchsorted(base.open_ms, bin_open))
         last = int(np.searchsorted(base.open_ms, now, side="right"))

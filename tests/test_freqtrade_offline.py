@@ -164,3 +164,20 @@ class TestVirtualTrade:
         first = self.last_analyzed(port)
         wait_until(lambda: (self.last_analyzed(port) or 0) > first, 150, interval=2)
         assert self.last_analyzed(port) - first >= 60_000
+
+
+def test_lookahead_analysis_runs_offline(static_simulator, real_data, tmp_path, userdir):
+    config = overlay_config(tmp_path, "backtest", static_simulator)
+    report = tmp_path / "lookahead.csv"
+    result = freqtrade(
+        "lookahead-analysis", "-c", str(config), "--userdir", str(userdir),
+        "--datadir", str(real_data), "--strategy", "EmaCrossTestStrategy",
+        "--strategy-path", str(TEST_STRATEGIES), "--timerange", "20230415-20230417",
+        "--pairs", "BTC/USDT", "ETH/USDT", "--minimum-trade-amount", "5",
+        "--targeted-trade-amount", "10", "--lookahead-analysis-exportfilename", str(report),
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = pd.read_csv(report)
+    assert rows.loc[0, "strategy"] == "EmaCrossTestStrategy"
+    assert not rows.loc[0, "has_bias"]
+    assert rows.loc[0, "total_signals"] >= 5

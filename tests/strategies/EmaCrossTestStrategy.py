@@ -1,8 +1,7 @@
 """A deliberately simple strategy for the foundation tests: EMA 9/21 cross on 1m, long only."""
 
-from pandas import DataFrame
-
 from freqtrade.strategy import IStrategy
+from pandas import DataFrame
 
 
 class EmaCrossTestStrategy(IStrategy):

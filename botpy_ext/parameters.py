@@ -1,0 +1,98 @@
+"""Parameters declared once: a settings dataclass field carries default, range and description.
+
+The strategy turns each field into a freqtrade parameter (`IntParameter`, `DecimalParameter`,
+`BooleanParameter`, `CategoricalParameter`) named `<group>_<field>`, so hyperopt, FreqUI and
+`buy_params` see them, and reads the current values back into the same dataclass for the pure
+functions. No default is written anywhere else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import Field, dataclass, field, fields
+from typing import Any
+
+from freqtrade.strategy import (
+    BooleanParameter,
+    CategoricalParameter,
+    DecimalParameter,
+    IntParameter,
+)
+from freqtrade.strategy.parameters import BaseParameter
+
+
+@dataclass(frozen=True)
+class Spec:
+    description: str
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] = ()
+    space: str | None = None  # hyperopt space ("buy"), None = not optimized
+
+
+def param(default: Any, description: str, *, low: float | None = None,
+          high: float | None = None, choices: tuple[str, ...] = (),
+          space: str | None = None) -> Any:
+    """A settings field: `default` plus what freqtrade and the docs need to know about it."""
+    spec = Spec(description, low, high, choices, space)
+    return field(default=default, metadata={"spec": spec})
+
+
+def spec_of(item: Field) -> Spec:
+    return item.metadata["spec"]
+
+
+def to_freqtrade(item: Field) -> BaseParameter:
+    """The freqtrade parameter for one settings field."""
+    spec, default = spec_of(item), item.default
+    space = spec.space or "buy"
+    optimize = spec.space is not None
+    if isinstance(default, bool):
+        return BooleanParameter(default=default, space=space, optimize=optimize)
+    if spec.choices:
+        return CategoricalParameter(list(spec.choices), default=default, space=space,
+                                    optimize=optimize)
+    if isinstance(default, int):
+        return IntParameter(int(spec.low), int(spec.high), default=default, space=space,
+                            optimize=optimize)
+    decimals = 3 if spec.high is not None and spec.high <= 1 else 2
+    return DecimalParameter(spec.low, spec.high, default=default, decimals=decimals, space=space,
+                            optimize=optimize)
+
+
+def install(strategy_class: type, groups: dict[str, type]) -> None:
+    """Add `<group>_<field>` freqtrade parameters to `strategy_class` for every settings field."""
+    for group, settings in groups.items():
+        for item in fields(settings):
+            setattr(strategy_class, f"{group}_{item.name}", to_freqtrade(item))
+
+
+def current(strategy: object, group: str, settings: type) -> Any:
+    """`settings` filled with the strategy's current parameter values."""
+    return settings(**{
+        item.name: getattr(strategy, f"{group}_{item.name}").value for item in fields(settings)
+    })
+
+
+def validate(values: object) -> None:
+    """Refuse a value outside its declared range, naming the field and the range."""
+    for item in fields(values):
+        spec, value = spec_of(item), getattr(values, item.name)
+        if spec.choices and value not in spec.choices:
+            raise ValueError(f"{item.name} must be one of {list(spec.choices)}, got {value!r}")
+        if spec.low is not None and not spec.low <= value <= spec.high:
+            raise ValueError(
+                f"{item.name} must be in [{spec.low:g}, {spec.high:g}], got {value!r}"
+            )
+
+
+def markdown_table(groups: dict[str, type]) -> str:
+    """The parameter reference of the docs, generated from the declarations."""
+    rows = ["| parameter | default | range | hyperopt | description |", "|---|---|---|---|---|"]
+    for group, settings in groups.items():
+        for item in fields(settings):
+            spec = spec_of(item)
+            span = "/".join(spec.choices) if spec.choices else (
+                f"{spec.low:g}–{spec.high:g}" if spec.low is not None else "on/off")
+            rows.append(f"| `{group}_{item.name}` | {item.default} | {span} | "
+                        f"{spec.space or '—'} | {spec.description} |")
+    return "\n".join(rows) + "\n"

@@ -1,0 +1,1 @@
+"""BOTPY's scanner: the per-row scanner columns and (later) the market-wide pairlist."""

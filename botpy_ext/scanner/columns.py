@@ -1,0 +1,52 @@
+"""Scanner columns on every row: qualification, signal, condition dots and a 0-100 score.
+
+Score = 100 × (2·trend + 2·qualified + the seven trigger dots) / 11, where trend is the 4h
+filter, qualified is a squeeze or an impulse on the last closed 15m candle, and the trigger dots
+are Precision's seven rules (above EMA9, volume surge, OBV rising, CVD rising, RSI cool, small
+wick, not parabolic). A pair with everything in place but the trigger scores 36; every rule true
+scores 100.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from pandas import DataFrame
+
+TREND_WEIGHT = 2
+QUALIFIED_WEIGHT = 2
+
+
+def qualification(ctx: DataFrame) -> pd.Series:
+    """'precision', 'momentum', 'precision+momentum' or '' on each row."""
+    trend = ctx["trend_up_4h"]
+    names = np.where(trend & ctx["squeeze_15m"], "precision", "")
+    momentum = np.where(trend & ctx["impulse_15m"], "momentum", "")
+    both = np.char.add(np.char.add(names, np.where((names != "") & (momentum != ""), "+", "")),
+                       momentum)
+    return pd.Series(both, index=ctx.index)
+
+
+def score(ctx: DataFrame, checks: DataFrame) -> pd.Series:
+    qualified = ctx["squeeze_15m"] | ctx["impulse_15m"]
+    points = (TREND_WEIGHT * ctx["trend_up_4h"] + QUALIFIED_WEIGHT * qualified
+              + checks.sum(axis=1))
+    total = TREND_WEIGHT + QUALIFIED_WEIGHT + checks.shape[1]
+    return (100 * points / total).round(1)
+
+
+def scanner_columns(ctx: DataFrame, checks: DataFrame, setup: pd.Series) -> DataFrame:
+    dots = DataFrame({
+        "dot_trend": ctx["trend_up_4h"],
+        "dot_squeeze": ctx["squeeze_15m"],
+        "dot_impulse": ctx["impulse_15m"],
+        **{f"dot_{name}": checks[name] for name in checks.columns},
+    }, index=ctx.index)
+    return pd.concat([
+        DataFrame({
+            "scan_qualified": qualification(ctx),
+            "scan_signal": setup,
+            "scan_score": score(ctx, checks),
+        }, index=ctx.index),
+        dots,
+    ], axis=1)

@@ -1,0 +1,1 @@
+"""BOTPY's three setups, the trend filter, the adaptive profile and the engine combining them."""

@@ -1,0 +1,114 @@
+"""The entry engine: one pure function from candles to signals, tags and scanner columns.
+
+`analyse(df_1m, informative, settings)` returns a new frame (the input is not changed) with the
+merged context, one boolean column per setup, the winning `entry_setup`, the exit `profile`, the
+`entry_tag` (e.g. `precision:sniper`, `ignition`) and the scanner columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from pandas import DataFrame
+
+from botpy_ext import indicators as ind
+from botpy_ext.scanner.columns import scanner_columns
+from botpy_ext.setups import ignition, momentum, precision, profile
+from botpy_ext.setups.context import (
+    FLOW_WINDOW,
+    candle_in_progress,
+    merge,
+    momentum_1h,
+    structure_15m,
+    trend_4h,
+)
+from botpy_ext.setups.settings import (
+    IgnitionSettings,
+    MomentumSettings,
+    PrecisionSettings,
+    ProfileSettings,
+    TrendSettings,
+)
+
+# When several setups fire on the same candle the first of this order wins: an explosive candle
+# is best managed by Ignition's flash trail; Precision is the more selective of the other two.
+PRIORITY = ("ignition", "precision", "momentum")
+FLAG_COLUMNS = ("trend_up_4h", "squeeze_15m", "impulse_15m", "momentum_5m")
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    trend: TrendSettings = field(default_factory=TrendSettings)
+    precision: PrecisionSettings = field(default_factory=PrecisionSettings)
+    momentum: MomentumSettings = field(default_factory=MomentumSettings)
+    ignition: IgnitionSettings = field(default_factory=IgnitionSettings)
+    profile: ProfileSettings = field(default_factory=ProfileSettings)
+
+
+def base_columns(df: DataFrame, settings: EngineSettings) -> DataFrame:
+    """1m indicators and the 5m candle in progress."""
+    progress = candle_in_progress(df, minutes=5)
+    signed_volume = ind.obv(df).diff().fillna(0.0)
+    delta = ind.candle_delta(df)
+    return df.assign(
+        ema_fast=ind.ema(df["close"], period=settings.precision.ema_fast),
+        volume_ratio=ind.volume_ratio(df["volume"], period=settings.precision.volume_lookback),
+        obv_rising_1m=signed_volume > 0,
+        obv_rising_5m=progress["close"] > progress["prev_close"],
+        cvd_rising_5m=progress["delta"] > 0,
+        obv_flow=signed_volume.rolling(FLOW_WINDOW).sum(),
+        cvd_flow=delta.rolling(FLOW_WINDOW).sum(),
+    )
+
+
+def with_context(df: DataFrame, informative: dict[str, DataFrame],
+                 settings: EngineSettings) -> DataFrame:
+    """`df` with the 4h trend, 1h RSI, 15m structure and 5m momentum confirmations merged."""
+    structure = structure_15m(informative["15m"], settings.precision, settings.momentum)
+    confirmed = DataFrame({
+        "date": informative["5m"]["date"],
+        "momentum": momentum.confirmations(informative["5m"], structure, settings.momentum),
+    })
+    ctx = base_columns(df, settings)
+    ctx = merge(ctx, trend_4h(informative["4h"], settings.trend), "4h")
+    ctx = merge(ctx, momentum_1h(informative["1h"]), "1h")
+    ctx = merge(ctx, structure, "15m")
+    ctx = merge(ctx, confirmed, "5m")
+    for column in FLAG_COLUMNS:
+        ctx[column] = ctx[column].astype("boolean").fillna(False).astype(bool)
+    return ctx
+
+
+def pick_setup(signals: DataFrame) -> pd.Series:
+    """The winning setup of each row by `PRIORITY`, '' when none fired."""
+    chosen = np.select([signals[name] for name in PRIORITY], PRIORITY, default="")
+    return pd.Series(chosen, index=signals.index)
+
+
+def entry_tags(setup: pd.Series, exit_profile: pd.Series) -> pd.Series:
+    """`setup:profile` for Precision and Momentum, `ignition` alone, '' without a signal."""
+    tagged = setup + ":" + exit_profile
+    return tagged.where(setup.isin(["precision", "momentum"]), setup)
+
+
+def analyse(df: DataFrame, informative: dict[str, DataFrame],
+            settings: EngineSettings | None = None) -> DataFrame:
+    settings = settings or EngineSettings()
+    ctx = with_context(df, informative, settings)
+    checks = precision.trigger_checks(ctx, settings.precision)
+    signals = DataFrame({
+        "ignition": ignition.entries(ctx, settings.ignition),
+        "precision": precision.entries(ctx, checks, candle_in_progress(ctx, minutes=5)),
+        "momentum": momentum.entries(ctx),
+    }, index=ctx.index)
+    setup = pick_setup(signals)
+    exit_profile = profile.select(ctx["adx_15m"], ctx["atr_pct_15m"], settings.profile)
+    return pd.concat([
+        ctx,
+        signals.add_prefix("signal_"),
+        DataFrame({"entry_setup": setup, "profile": exit_profile,
+                   "entry_tag": entry_tags(setup, exit_profile)}, index=ctx.index),
+        scanner_columns(ctx, checks, setup),
+    ], axis=1)

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import subprocess
@@ -15,6 +16,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import requests
@@ -28,6 +30,7 @@ BIN = Path(sys.executable).parent
 SYNTHETIC_SEED = 7
 SYNTHETIC_DAYS = 75
 SIMULATOR_START_TIMEOUT = 60.0  # seconds to wait for the simulator to answer
+WARMUP_DAYS = 12  # the synthetic market's first days only warm the 4h indicators up
 
 
 class LaunchError(Exception):
@@ -80,6 +83,13 @@ def ensure_synthetic_market(datadir: Path) -> None:
     write_market(generate_market(SYNTHETIC_SEED, SYNTHETIC_DAYS), datadir)
 
 
+def after_warmup(datadir: Path) -> str:
+    """Backtest timerange of the synthetic market from the end of its warm-up."""
+    market = json.loads((datadir / "market.json").read_text())
+    first = datetime.fromisoformat(market["start"]).date() + timedelta(days=WARMUP_DAYS)
+    return f"{first:%Y%m%d}-"
+
+
 def run_freqtrade(*args: str, env: dict[str, str] | None = None) -> int:
     logger.info("freqtrade %s", " ".join(args))
     return subprocess.call([str(BIN / "freqtrade"), *args], env=env)
@@ -92,13 +102,12 @@ def demo(args: argparse.Namespace) -> int:
     backtest_config = str(userdir / "config" / "backtest.json")
     with simulator(datadir, userdir / "logs" / "simulator.log"):
         code = run_freqtrade("test-pairlist", "-c", backtest_config, "--userdir", str(userdir))
-        if code or not (userdir / "strategies" / "BotpyStrategy.py").exists():
-            logger.info("The synthetic market is served to freqtrade (above: the pairs it sees). "
-                        "BotpyStrategy is not part of this version yet: the demo stops here.")
+        if code:
             return code
         return run_freqtrade(
             "backtesting", "-c", backtest_config, "--userdir", str(userdir),
             "--datadir", str(datadir), "--strategy", "BotpyStrategy", "--export", "none",
+            "--timerange", after_warmup(datadir),
         )
 
 

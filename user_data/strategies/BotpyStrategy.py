@@ -6,6 +6,7 @@ Glue only: the rules live in `botpy_ext` (pure functions), the parameters in
 
 from __future__ import annotations
 
+from freqtrade.strategy import IStrategy
 from pandas import DataFrame
 
 from botpy_ext import parameters
@@ -13,7 +14,6 @@ from botpy_ext.scanner.plot import PLOT_CONFIG
 from botpy_ext.setups.context import INFORMATIVE_TIMEFRAMES
 from botpy_ext.setups.engine import EngineSettings, analyse
 from botpy_ext.setups.settings import SETTINGS_GROUPS
-from freqtrade.strategy import IStrategy
 
 BTC_PAIR = "BTC/USDT"
 

@@ -1,0 +1,66 @@
+"""No look-ahead: every column the entry engine computes, at row n, is the same when computed
+from the data known at that row's close (1m rows 0..n and the informative candles closed by
+then) as when computed from the whole history."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from botpy_ext.setups.context import INFORMATIVE_TIMEFRAMES
+from botpy_ext.setups.engine import analyse
+
+TIMEFRAME_MINUTES = {"5m": 5, "15m": 15, "1h": 60, "4h": 240}
+PAIR = "DOGE_USDT"  # real data with gaps
+WINDOW = ("2023-04-18", 4000)  # first 1m row, number of 1m rows
+
+
+@pytest.fixture(scope="module")
+def history(real_data):
+    base = pd.read_feather(real_data / f"{PAIR}-1m.feather")
+    first = int(np.searchsorted(base["date"], pd.Timestamp(WINDOW[0], tz="UTC")))
+    df = base.iloc[first - 600:first + WINDOW[1]].reset_index(drop=True)
+    informative = {tf: pd.read_feather(real_data / f"{PAIR}-{tf}.feather")
+                   for tf in INFORMATIVE_TIMEFRAMES}
+    return df, informative
+
+
+def known_at(informative: dict, row_date: pd.Timestamp) -> dict:
+    """Informative candles closed when the 1m row opened at `row_date` closes."""
+    close = row_date + pd.Timedelta(minutes=1)
+    return {tf: frame[frame["date"] + pd.Timedelta(minutes=TIMEFRAME_MINUTES[tf]) <= close]
+            .reset_index(drop=True) for tf, frame in informative.items()}
+
+
+def sample_rows(full: pd.DataFrame) -> list[int]:
+    """Every signal row plus rows at and around 5m/15m boundaries."""
+    signals = list(full.index[full["entry_tag"] != ""][:15])
+    rng = np.random.default_rng(11)
+    others = sorted(rng.choice(np.arange(700, len(full)), size=15, replace=False).tolist())
+    return sorted(set(signals + others))
+
+
+def test_every_column_is_free_of_look_ahead(history):
+    df, informative = history
+    full = analyse(df, informative)
+    rows = sample_rows(full)
+    assert (full["entry_tag"] != "").sum() >= 5, "the window should hold signals to check"
+    for n in rows:
+        prefix = analyse(df.iloc[: n + 1], known_at(informative, df["date"].iloc[n]))
+        assert list(prefix.columns) == list(full.columns)
+        for column in full.columns:
+            expected, got = full[column].iloc[n], prefix[column].iloc[n]
+            if isinstance(expected, float | np.floating):
+                assert np.isclose(got, expected, rtol=1e-9, equal_nan=True), (n, column)
+            else:
+                assert got == expected, (n, column, got, expected)
+
+
+def test_engine_does_not_change_its_input(history):
+    df, informative = history
+    before = df.copy(), {tf: f.copy() for tf, f in informative.items()}
+    analyse(df, informative)
+    pd.testing.assert_frame_equal(df, before[0])
+    for tf in informative:
+        pd.testing.assert_frame_equal(informative[tf], before[1][tf])

@@ -21,3 +21,13 @@ def userdir(tmp_path_factory) -> Path:
     result = freqtrade("create-userdir", "--userdir", str(path))
     assert result.returncode == 0, result.stderr
     return path
+
+
+@pytest.fixture(scope="session")
+def synthetic_market(tmp_path_factory) -> Path:
+    """The default synthetic market (seed 7, 75 days), generated once per test session."""
+    from botpy_ext.synthetic import generate_market, write_market
+
+    path = tmp_path_factory.mktemp("synthetic")
+    write_market(generate_market(7, 75), path)
+    return path

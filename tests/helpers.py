@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +22,7 @@ REPO = Path(__file__).resolve().parents[1]
 CONFIG_DIR = REPO / "user_data" / "config"
 REAL_DATA = REPO.parent / "shared" / "data" / "binance"
 TEST_STRATEGIES = REPO / "tests" / "strategies"
+STRATEGIES = REPO / "user_data" / "strategies"
 BIN = Path(sys.executable).parent
 TEST_SECRETS = {
     "FREQTRADE__API_SERVER__PASSWORD": "test-password-not-secret",
@@ -103,3 +105,11 @@ def freqtrade(
         [str(BIN / "freqtrade"), *args], cwd=cwd, env=env, capture_output=True, text=True,
         timeout=timeout,
     )
+
+
+def load_backtest_stats(results: Path) -> dict:
+    archive = next(results.glob("*.zip"))
+    with zipfile.ZipFile(archive) as zipped:
+        name = next(n for n in zipped.namelist() if n.endswith(".json") and "_config" not in n
+                    and "market_change" not in n)
+        return json.loads(zipped.read(name))["strategy"]

@@ -7,7 +7,6 @@ import json
 import os
 import signal
 import subprocess
-import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -22,6 +21,7 @@ from tests.helpers import (
     TEST_STRATEGIES,
     free_port,
     freqtrade,
+    load_backtest_stats,
     overlay_config,
     running_simulator,
     wait_until,
@@ -71,14 +71,6 @@ def test_backtesting_runs_offline_through_the_simulator(static_simulator, real_d
     assert len(traded) >= 10  # the whitelist ".*/USDT" expanded to the simulator's 13 markets
     assert traded <= {f"{p}/USDT" for p in ("ADA", "ATOM", "AVAX", "BTC", "DOGE", "DOT", "ETH",
                                             "LINK", "LTC", "MATIC", "SOL", "TRX", "XRP")}
-
-
-def load_backtest_stats(results: Path) -> dict:
-    archive = next(results.glob("*.zip"))
-    with zipfile.ZipFile(archive) as zipped:
-        name = next(n for n in zipped.namelist() if n.endswith(".json") and "_config" not in n
-                    and "market_change" not in n)
-        return json.loads(zipped.read(name))["strategy"]
 
 
 @pytest.mark.parametrize("mode, dry_run", [

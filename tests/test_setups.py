@@ -159,10 +159,10 @@ def fives(closes: list[float], volumes: list[float], start: pd.Timestamp) -> pd.
     })
 
 
-def confirmed_at(closes, volumes, settings=MomentumSettings()) -> list[int]:
+def confirmed_at(closes, volumes) -> list[int]:
     # impulse candle 10:00-10:15 closing at 105; 5m candles from 10:15
     df5 = fives(closes, volumes, T0 + pd.Timedelta(minutes=15))
-    found = momentum.confirmations(df5, fifteen([False, True]), settings)
+    found = momentum.confirmations(df5, fifteen([False, True]), MomentumSettings())
     return [i - 20 for i in found[found].index]
 
 

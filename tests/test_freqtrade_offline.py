@@ -17,6 +17,7 @@ from tests.helpers import (
     BIN,
     CONFIG_DIR,
     REPO,
+    STRATEGIES,
     TEST_SECRETS,
     TEST_STRATEGIES,
     free_port,
@@ -173,3 +174,48 @@ def test_lookahead_analysis_runs_offline(static_simulator, real_data, tmp_path, 
     assert rows.loc[0, "strategy"] == "EmaCrossTestStrategy"
     assert not rows.loc[0, "has_bias"]
     assert rows.loc[0, "total_signals"] >= 5
+
+
+class TestBotpyAnalysis:
+    """freqtrade's own bias checks of BotpyStrategy on the real data."""
+
+    def test_lookahead_analysis_finds_no_bias(self, static_simulator, real_data, tmp_path,
+                                              userdir):
+        config = overlay_config(tmp_path, "backtest", static_simulator)
+        report = tmp_path / "lookahead.csv"
+        result = freqtrade(
+            "lookahead-analysis", "-c", str(config), "--userdir", str(userdir),
+            "--datadir", str(real_data), "--strategy", "BotpyStrategy",
+            "--strategy-path", str(STRATEGIES), "--timerange", "20230415-20230425",
+            "--pairs", "ETH/USDT", "SOL/USDT", "DOGE/USDT", "--minimum-trade-amount", "10",
+            "--targeted-trade-amount", "20", "--lookahead-analysis-exportfilename", str(report),
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        row = pd.read_csv(report).iloc[0]
+        assert not row["has_bias"]
+        assert row["total_signals"] >= 10
+        assert row["biased_entry_signals"] == 0
+
+    def test_recursive_analysis_shows_no_variance_at_the_startup_count(
+            self, static_simulator, real_data, tmp_path, userdir):
+        config = overlay_config(tmp_path, "backtest", static_simulator)
+        result = freqtrade(
+            "recursive-analysis", "-c", str(config), "--userdir", str(userdir),
+            "--datadir", str(real_data), "--strategy", "BotpyStrategy",
+            "--strategy-path", str(STRATEGIES), "--timerange", "20230420-20230425",
+            "--pairs", "ETH/USDT",
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        table = recursive_table(result.stdout)
+        column = next(c for c in table.columns if "from strategy" in c)
+        assert len(table) >= 8  # the recursive indicators were compared
+        assert (table[column].abs() < 0.0005).all(), table  # shown as 0.000 %
+
+
+def recursive_table(stdout: str) -> pd.DataFrame:
+    """The 'Recursive Analysis' table freqtrade prints, as numbers (percent)."""
+    lines = [line for line in stdout.splitlines() if line.startswith(("┃", "│"))]
+    header = [cell.strip() for cell in lines[0].strip("┃").split("┃")]
+    rows = [[cell.strip() for cell in line.strip("│").split("│")] for line in lines[1:]]
+    frame = pd.DataFrame(rows, columns=header).set_index(header[0])
+    return frame.replace("-", "0%").apply(lambda col: col.str.rstrip("%").astype(float))

@@ -1,0 +1,60 @@
+"""Parameters: declared once, installed as freqtrade parameters, validated, documented."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import fields
+
+import pytest
+from freqtrade.strategy.parameters import BaseParameter
+
+from botpy_ext import parameters
+from botpy_ext.setups.settings import SETTINGS_GROUPS, PrecisionSettings
+from tests.helpers import REPO
+
+
+class Holder:
+    """A stand-in class to install parameters on (freqtrade reads them as class attributes)."""
+
+
+parameters.install(Holder, SETTINGS_GROUPS)
+
+
+def test_every_field_becomes_a_freqtrade_parameter_with_its_default():
+    for group, settings in SETTINGS_GROUPS.items():
+        for item in fields(settings):
+            installed = getattr(Holder, f"{group}_{item.name}")
+            assert isinstance(installed, BaseParameter)
+            assert installed.value == item.default
+
+
+def test_only_thresholds_are_hyperoptable():
+    assert Holder.precision_squeeze_percentile.optimize
+    assert Holder.precision_squeeze_percentile.space == "buy"
+    assert not Holder.precision_bb_period.optimize
+    assert not Holder.trend_ema_period.optimize
+
+
+def test_current_values_flow_back_into_the_settings():
+    holder = Holder()
+    holder.precision_volume_multiplier = parameters.to_freqtrade(
+        next(f for f in fields(PrecisionSettings) if f.name == "volume_multiplier"))
+    holder.precision_volume_multiplier.value = 2.5
+    current = parameters.current(holder, "precision", PrecisionSettings)
+    assert current.volume_multiplier == 2.5 and current.bb_period == 20
+
+
+def test_out_of_range_value_names_key_and_range():
+    holder = Holder()
+    param = parameters.to_freqtrade(
+        next(f for f in fields(PrecisionSettings) if f.name == "rsi_max"))
+    param.value = 95.0
+    holder.precision_rsi_max = param
+    with pytest.raises(ValueError, match=r"rsi_max must be in \[50, 90\], got 95"):
+        parameters.current(holder, "precision", PrecisionSettings)
+
+
+def test_docs_table_matches_the_declarations():
+    text = (REPO / "docs" / "strategy.md").read_text()
+    table = re.search(r"<!-- parameters:start -->\n(.*)<!-- parameters:end -->", text, re.S)
+    assert table and table.group(1) == parameters.markdown_table(SETTINGS_GROUPS)

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install demo test virtual paper secrets clean
+.PHONY: install demo test bench virtual paper secrets clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,3 +31,6 @@ secrets: $(INSTALLED)
 
 clean:
 	rm -rf $(VENV) user_data/data/synthetic user_data/logs .pytest_cache
+
+bench: $(INSTALLED)
+	$(BIN)/python -m botpy_ext.benchmark

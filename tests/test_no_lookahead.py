@@ -8,10 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from botpy_ext.setups.context import INFORMATIVE_TIMEFRAMES
+from botpy_ext.setups.context import INFORMATIVE_TIMEFRAMES, TIMEFRAME_MINUTES
 from botpy_ext.setups.engine import analyse
 
-TIMEFRAME_MINUTES = {"5m": 5, "15m": 15, "1h": 60, "4h": 240}
 PAIR = "DOGE_USDT"  # real data with gaps
 WINDOW = ("2023-04-18", 4000)  # first 1m row, number of 1m rows
 
@@ -64,3 +63,17 @@ def test_engine_does_not_change_its_input(history):
     pd.testing.assert_frame_equal(df, before[0])
     for tf in informative:
         pd.testing.assert_frame_equal(informative[tf], before[1][tf])
+
+
+def test_merge_equals_freqtrades_merge_informative_pair(history):
+    """The as-of merge gives what freqtrade's own helper gives, first rows included."""
+    from freqtrade.strategy import merge_informative_pair
+
+    from botpy_ext.setups.context import merge
+
+    df, informative = history
+    window = df.iloc[1003:2500].reset_index(drop=True)  # starts off every informative grid
+    for tf, frame in informative.items():
+        ours = merge(window, frame, tf)
+        theirs = merge_informative_pair(window, frame, "1m", tf, ffill=True)
+        pd.testing.assert_frame_equal(ours, theirs[ours.columns], check_dtype=False)

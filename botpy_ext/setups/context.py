@@ -2,21 +2,21 @@
 5m candle in progress built from the 1m rows of its window.
 
 A value from a longer timeframe reaches a 1m row only once its candle has closed (freqtrade's
-`merge_informative_pair`: the 15m candle opened at 10:00 lands on the 10:14 row, which closes at
+`merge_informative_pair` semantics: the 15m candle opened at 10:00 lands on the 10:14 row, which closes at
 10:15 together with it).
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
-from freqtrade.strategy import merge_informative_pair
 from pandas import DataFrame
 
 from botpy_ext import indicators as ind
 from botpy_ext.setups.settings import MomentumSettings, PrecisionSettings, TrendSettings
 
 INFORMATIVE_TIMEFRAMES = ("5m", "15m", "1h", "4h")
-BASE_TIMEFRAME = "1m"
+TIMEFRAME_MINUTES = {"5m": 5, "15m": 15, "1h": 60, "4h": 240}
 INDICATOR_PERIOD = 14  # RSI, ATR and ADX periods of the spec
 SLOW_EMA_15M = 20  # the parabolic check compares with EMA20(15m)
 FLOW_WINDOW = 20  # candles summed by the OBV/CVD flow columns shown in the chart
@@ -90,5 +90,29 @@ def candle_in_progress(df: DataFrame, minutes: int = 5) -> DataFrame:
     }, index=df.index)
 
 
+def closed_positions(dates: pd.Series, informative_dates: pd.Series, timeframe: str) -> np.ndarray:
+    """For each 1m row, the position of the last informative candle closed by the row's close
+    (-1 when none has): candle open + timeframe <= row open + 1 minute."""
+    shift = pd.Timedelta(minutes=TIMEFRAME_MINUTES[timeframe] - 1)
+    closed_by = as_ns(informative_dates + shift)
+    return np.searchsorted(closed_by, as_ns(dates), side="right") - 1
+
+
+def as_ns(dates: pd.Series) -> np.ndarray:
+    """Datetimes as int64 nanoseconds since the epoch (comparable whatever their unit)."""
+    return dates.dt.as_unit("ns").astype("int64").to_numpy()
+
+
 def merge(df: DataFrame, informative: DataFrame, timeframe: str) -> DataFrame:
-    return merge_informative_pair(df, informative, BASE_TIMEFRAME, timeframe, ffill=True)
+    """The `informative` columns (suffixed `_<timeframe>`) for each 1m row of `df`, from the last
+    candle closed by that row's close; NaN before the first one.
+
+    Same values as freqtrade's `merge_informative_pair(..., ffill=True)` (tested), as a positional
+    lookup: freqtrade's version back-fills the first rows column by column, which alone costs more
+    than the whole analysis of a live window.
+    """
+    positions = closed_positions(df["date"], informative["date"], timeframe)
+    taken = informative.iloc[np.maximum(positions, 0)].set_axis(df.index)
+    if (positions < 0).any():
+        taken = taken.where(pd.Series(positions >= 0, index=df.index), axis=0)
+    return taken.add_suffix(f"_{timeframe}")

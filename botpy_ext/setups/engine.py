@@ -47,9 +47,8 @@ class EngineSettings:
     profile: ProfileSettings = field(default_factory=ProfileSettings)
 
 
-def base_columns(df: DataFrame, settings: EngineSettings) -> DataFrame:
-    """1m indicators and the 5m candle in progress."""
-    progress = candle_in_progress(df, minutes=5)
+def base_columns(df: DataFrame, progress: DataFrame, settings: EngineSettings) -> DataFrame:
+    """1m indicators and what the 5m candle in progress says about the flow."""
     signed_volume = ind.obv(df).diff().fillna(0.0)
     delta = ind.candle_delta(df)
     return df.assign(
@@ -63,7 +62,7 @@ def base_columns(df: DataFrame, settings: EngineSettings) -> DataFrame:
     )
 
 
-def with_context(df: DataFrame, informative: dict[str, DataFrame],
+def with_context(df: DataFrame, progress: DataFrame, informative: dict[str, DataFrame],
                  settings: EngineSettings) -> DataFrame:
     """`df` with the 4h trend, 1h RSI, 15m structure and 5m momentum confirmations merged."""
     structure = structure_15m(informative["15m"], settings.precision, settings.momentum)
@@ -71,11 +70,13 @@ def with_context(df: DataFrame, informative: dict[str, DataFrame],
         "date": informative["5m"]["date"],
         "momentum": momentum.confirmations(informative["5m"], structure, settings.momentum),
     })
-    ctx = base_columns(df, settings)
-    ctx = merge(ctx, trend_4h(informative["4h"], settings.trend), "4h")
-    ctx = merge(ctx, momentum_1h(informative["1h"]), "1h")
-    ctx = merge(ctx, structure, "15m")
-    ctx = merge(ctx, confirmed, "5m")
+    ctx = pd.concat([
+        base_columns(df, progress, settings),
+        merge(df, trend_4h(informative["4h"], settings.trend), "4h"),
+        merge(df, momentum_1h(informative["1h"]), "1h"),
+        merge(df, structure, "15m"),
+        merge(df, confirmed, "5m"),
+    ], axis=1)
     for column in FLAG_COLUMNS:
         ctx[column] = ctx[column].astype("boolean").fillna(False).astype(bool)
     return ctx
@@ -96,11 +97,12 @@ def entry_tags(setup: pd.Series, exit_profile: pd.Series) -> pd.Series:
 def analyse(df: DataFrame, informative: dict[str, DataFrame],
             settings: EngineSettings | None = None) -> DataFrame:
     settings = settings or EngineSettings()
-    ctx = with_context(df, informative, settings)
+    progress = candle_in_progress(df, minutes=5)
+    ctx = with_context(df, progress, informative, settings)
     checks = precision.trigger_checks(ctx, settings.precision)
     signals = DataFrame({
         "ignition": ignition.entries(ctx, settings.ignition),
-        "precision": precision.entries(ctx, checks, candle_in_progress(ctx, minutes=5)),
+        "precision": precision.entries(ctx, checks, progress),
         "momentum": momentum.entries(ctx),
     }, index=ctx.index)
     setup = pick_setup(signals)

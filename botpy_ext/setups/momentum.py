@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from pandas import DataFrame
 
 from botpy_ext import indicators as ind
+from botpy_ext.setups.context import as_ns
 from botpy_ext.setups.settings import MomentumSettings
 
 VOLUME_LOOKBACK = 20  # the confirmation's volume is compared with the previous 20 5m candles
@@ -17,24 +19,29 @@ def confirmations(df5: DataFrame, structure15: DataFrame, settings: MomentumSett
     Confirming: opened after the impulse closed, closed within `confirm_minutes` of it, bullish,
     above the impulse's close, volume at least `confirm_volume` × its 20-candle mean.
     """
-    impulses = structure15.loc[structure15["impulse"].fillna(False), ["date", "close"]]
-    impulses = DataFrame({
-        "impulse_end": (impulses["date"] + pd.Timedelta(minutes=15)).astype(df5["date"].dtype),
-        "impulse_close": impulses["close"],
-    })
-    rows = DataFrame({"date": df5["date"]})
-    matched = pd.merge_asof(rows, impulses, left_on="date", right_on="impulse_end",
-                            direction="backward")
-    close_time = df5["date"] + pd.Timedelta(minutes=5)
+    impulses = structure15[structure15["impulse"].fillna(False).astype(bool)]
+    if impulses.empty:
+        return pd.Series(False, index=df5.index)
+    ends = as_ns(impulses["date"] + pd.Timedelta(minutes=15))
+    opens = as_ns(df5["date"])
+    latest = np.searchsorted(ends, opens, side="right") - 1  # impulse closed by this open
+    has_impulse = latest >= 0
+    end = ends[np.maximum(latest, 0)]
+    level = np.where(has_impulse, impulses["close"].to_numpy()[np.maximum(latest, 0)], np.inf)
+    last_open = end + pd.Timedelta(minutes=settings.confirm_minutes - 5).value
     confirming = (
-        (close_time <= matched["impulse_end"] + pd.Timedelta(minutes=settings.confirm_minutes))
-        & (df5["close"] > df5["open"])
-        & (df5["close"] > matched["impulse_close"])
+        has_impulse
+        & (opens <= last_open)
+        & (df5["close"] > df5["open"]).to_numpy()
+        & (df5["close"].to_numpy() > level)
         & (ind.volume_ratio(df5["volume"], period=VOLUME_LOOKBACK) >= settings.confirm_volume)
-    ).to_numpy()
-    confirming = pd.Series(confirming, index=df5.index)
-    earlier = confirming.groupby(matched["impulse_end"].to_numpy()).cumsum()
-    return confirming & (earlier.reindex(df5.index).fillna(0) == 1)
+        .to_numpy()
+    )
+    first = np.zeros(len(df5), dtype=bool)
+    candidates = np.flatnonzero(confirming)
+    _, firsts = np.unique(latest[candidates], return_index=True)
+    first[candidates[firsts]] = True
+    return pd.Series(first, index=df5.index)
 
 
 def entries(ctx: DataFrame) -> pd.Series:

@@ -1,0 +1,143 @@
+"""`make bench`: speed of the entry engine, as ratios to freqtrade's SampleStrategy in the same run.
+
+(a) live analysis: one new 1m candle per pair, with the window a live bot holds (1000 candles of
+    1m and of each informative timeframe), BotpyStrategy's engine vs SampleStrategy's
+    `populate_indicators` + `populate_entry_trend` on the same 1m window; target ≤ 50 ms per pair.
+(b) `freqtrade backtesting` of BotpyStrategy on the real data (all pairs, 1m) vs SampleStrategy
+    run with `--timeframe 1m` on the same data; target ≤ 2× its wall time; peak memory of both.
+
+Figures are printed and written to `.bench/results.json`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+import psutil
+
+from botpy_ext.cli import BIN, simulator
+from botpy_ext.setups.context import INFORMATIVE_TIMEFRAMES
+from botpy_ext.setups.engine import analyse
+
+LIVE_WINDOW = 1000  # candles per timeframe a live bot holds (Binance's candle limit)
+REPEATS = 7
+TARGET_LIVE_MS = 50.0
+TARGET_BACKTEST_RATIO = 2.0
+TEMPLATES = Path(importlib.util.find_spec("freqtrade").origin).parent / "templates"
+
+
+def sample_strategy():
+    spec = importlib.util.spec_from_file_location("sample_strategy", TEMPLATES / "sample_strategy.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.SampleStrategy({"timeframe": "1m", "stake_currency": "USDT"})
+
+
+def timed_ms(function, repeats: int = REPEATS) -> float:
+    """Median wall time of `function()` in ms."""
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        function()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def live_windows(datadir: Path, pair: str) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    name = pair.replace("/", "_")
+    base = pd.read_feather(datadir / f"{name}-1m.feather").tail(LIVE_WINDOW).reset_index(drop=True)
+    informative = {}
+    for tf in INFORMATIVE_TIMEFRAMES:
+        frame = pd.read_feather(datadir / f"{name}-{tf}.feather")
+        frame = frame[frame["date"] <= base["date"].iloc[-1]].tail(LIVE_WINDOW)
+        informative[tf] = frame.reset_index(drop=True)
+    return base, informative
+
+
+def live_analysis(datadir: Path) -> dict:
+    sample = sample_strategy()
+    pairs = sorted(p.name.split("-")[0].replace("_", "/") for p in datadir.glob("*-1m.feather"))
+    per_pair = {}
+    for pair in pairs:
+        base, informative = live_windows(datadir, pair)
+        botpy_ms = timed_ms(lambda b=base, i=informative: analyse(b, i))
+        sample_ms = timed_ms(lambda b=base: sample.populate_entry_trend(
+            sample.populate_indicators(b.copy(), {"pair": pair}), {"pair": pair}))
+        per_pair[pair] = {"botpy_ms": round(botpy_ms, 2), "sample_ms": round(sample_ms, 2)}
+    worst = max(v["botpy_ms"] for v in per_pair.values())
+    mean = statistics.mean(v["botpy_ms"] for v in per_pair.values())
+    sample_mean = statistics.mean(v["sample_ms"] for v in per_pair.values())
+    return {"per_pair": per_pair, "botpy_mean_ms": round(mean, 2), "botpy_worst_ms": worst,
+            "sample_mean_ms": round(sample_mean, 2), "ratio_to_sample": round(mean / sample_mean, 2),
+            "projected_100_pairs_s": round(mean * 100 / 1000, 2), "target_ms": TARGET_LIVE_MS,
+            "meets_target": worst <= TARGET_LIVE_MS}
+
+
+def run_measured(command: list[str]) -> tuple[float, float]:
+    """(wall seconds, peak RSS in MiB) of a subprocess, sampled every 50 ms."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    watched, peak = psutil.Process(proc.pid), 0
+    while proc.poll() is None:
+        try:
+            peak = max(peak, watched.memory_info().rss)
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(0.05)
+    _, errors = proc.communicate()
+    if proc.returncode:
+        raise RuntimeError(f"{' '.join(command[:2])} failed:\n{errors[-3000:]}")
+    return time.perf_counter() - started, peak / 2**20
+
+
+def backtests(datadir: Path, userdir: Path) -> dict:
+    config = str(userdir / "config" / "backtest.json")
+    with tempfile.TemporaryDirectory() as scratch:
+        common = [str(BIN / "freqtrade"), "backtesting", "-c", config, "--datadir", str(datadir),
+                  "--userdir", str(userdir), "--export", "none", "--cache", "none",
+                  "--backtest-directory", scratch]
+        with simulator(datadir, Path(scratch) / "simulator.log"):
+            botpy_s, botpy_mib = run_measured([*common, "--strategy", "BotpyStrategy"])
+            sample_s, sample_mib = run_measured([
+                *common, "--strategy", "SampleStrategy", "--strategy-path", str(TEMPLATES),
+                "--timeframe", "1m"])
+    ratio = botpy_s / sample_s
+    return {"botpy_s": round(botpy_s, 1), "sample_s": round(sample_s, 1),
+            "ratio_to_sample": round(ratio, 2), "botpy_peak_mib": round(botpy_mib),
+            "sample_peak_mib": round(sample_mib), "target_ratio": TARGET_BACKTEST_RATIO,
+            "meets_target": ratio <= TARGET_BACKTEST_RATIO}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="botpy-bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--datadir", default="../shared/data/binance")
+    parser.add_argument("--userdir", default="user_data")
+    parser.add_argument("--out", default=".bench/results.json")
+    parser.add_argument("--skip-backtest", action="store_true")
+    args = parser.parse_args(argv)
+    datadir, userdir = Path(args.datadir), Path(args.userdir)
+    results = {"machine": {"cpus": psutil.cpu_count(), "python": sys.version.split()[0]},
+               "live_analysis": live_analysis(datadir)}
+    print(json.dumps({"live_analysis": {k: v for k, v in results["live_analysis"].items()
+                                        if k != "per_pair"}}, indent=2), flush=True)
+    if not args.skip_backtest:
+        results["backtesting"] = backtests(datadir, userdir)
+        print(json.dumps({"backtesting": results["backtesting"]}, indent=2))
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"written to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

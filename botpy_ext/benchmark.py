@@ -36,7 +36,9 @@ TEMPLATES = Path(importlib.util.find_spec("freqtrade").origin).parent / "templat
 
 
 def sample_strategy():
-    spec = importlib.util.spec_from_file_location("sample_strategy", TEMPLATES / "sample_strategy.py")
+    spec = importlib.util.spec_from_file_location(
+        "sample_strategy", TEMPLATES / "sample_strategy.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.SampleStrategy({"timeframe": "1m", "stake_currency": "USDT"})
@@ -70,16 +72,26 @@ def live_analysis(datadir: Path) -> dict:
     for pair in pairs:
         base, informative = live_windows(datadir, pair)
         botpy_ms = timed_ms(lambda b=base, i=informative: analyse(b, i))
-        sample_ms = timed_ms(lambda b=base: sample.populate_entry_trend(
-            sample.populate_indicators(b.copy(), {"pair": pair}), {"pair": pair}))
+        meta = {"pair": pair}
+        sample_ms = timed_ms(
+            lambda b=base, m=meta: sample.populate_entry_trend(
+                sample.populate_indicators(b.copy(), m), m
+            )
+        )
         per_pair[pair] = {"botpy_ms": round(botpy_ms, 2), "sample_ms": round(sample_ms, 2)}
     worst = max(v["botpy_ms"] for v in per_pair.values())
     mean = statistics.mean(v["botpy_ms"] for v in per_pair.values())
     sample_mean = statistics.mean(v["sample_ms"] for v in per_pair.values())
-    return {"per_pair": per_pair, "botpy_mean_ms": round(mean, 2), "botpy_worst_ms": worst,
-            "sample_mean_ms": round(sample_mean, 2), "ratio_to_sample": round(mean / sample_mean, 2),
-            "projected_100_pairs_s": round(mean * 100 / 1000, 2), "target_ms": TARGET_LIVE_MS,
-            "meets_target": worst <= TARGET_LIVE_MS}
+    return {
+        "per_pair": per_pair,
+        "botpy_mean_ms": round(mean, 2),
+        "botpy_worst_ms": worst,
+        "sample_mean_ms": round(sample_mean, 2),
+        "ratio_to_sample": round(mean / sample_mean, 2),
+        "projected_100_pairs_s": round(mean * 100 / 1000, 2),
+        "target_ms": TARGET_LIVE_MS,
+        "meets_target": worst <= TARGET_LIVE_MS,
+    }
 
 
 def run_measured(command: list[str]) -> tuple[float, float]:
@@ -102,19 +114,45 @@ def run_measured(command: list[str]) -> tuple[float, float]:
 def backtests(datadir: Path, userdir: Path) -> dict:
     config = str(userdir / "config" / "backtest.json")
     with tempfile.TemporaryDirectory() as scratch:
-        common = [str(BIN / "freqtrade"), "backtesting", "-c", config, "--datadir", str(datadir),
-                  "--userdir", str(userdir), "--export", "none", "--cache", "none",
-                  "--backtest-directory", scratch]
+        common = [
+            str(BIN / "freqtrade"),
+            "backtesting",
+            "-c",
+            config,
+            "--datadir",
+            str(datadir),
+            "--userdir",
+            str(userdir),
+            "--export",
+            "none",
+            "--cache",
+            "none",
+            "--backtest-directory",
+            scratch,
+        ]
         with simulator(datadir, Path(scratch) / "simulator.log"):
             botpy_s, botpy_mib = run_measured([*common, "--strategy", "BotpyStrategy"])
-            sample_s, sample_mib = run_measured([
-                *common, "--strategy", "SampleStrategy", "--strategy-path", str(TEMPLATES),
-                "--timeframe", "1m"])
+            sample_s, sample_mib = run_measured(
+                [
+                    *common,
+                    "--strategy",
+                    "SampleStrategy",
+                    "--strategy-path",
+                    str(TEMPLATES),
+                    "--timeframe",
+                    "1m",
+                ]
+            )
     ratio = botpy_s / sample_s
-    return {"botpy_s": round(botpy_s, 1), "sample_s": round(sample_s, 1),
-            "ratio_to_sample": round(ratio, 2), "botpy_peak_mib": round(botpy_mib),
-            "sample_peak_mib": round(sample_mib), "target_ratio": TARGET_BACKTEST_RATIO,
-            "meets_target": ratio <= TARGET_BACKTEST_RATIO}
+    return {
+        "botpy_s": round(botpy_s, 1),
+        "sample_s": round(sample_s, 1),
+        "ratio_to_sample": round(ratio, 2),
+        "botpy_peak_mib": round(botpy_mib),
+        "sample_peak_mib": round(sample_mib),
+        "target_ratio": TARGET_BACKTEST_RATIO,
+        "meets_target": ratio <= TARGET_BACKTEST_RATIO,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -125,10 +163,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-backtest", action="store_true")
     args = parser.parse_args(argv)
     datadir, userdir = Path(args.datadir), Path(args.userdir)
-    results = {"machine": {"cpus": psutil.cpu_count(), "python": sys.version.split()[0]},
-               "live_analysis": live_analysis(datadir)}
-    print(json.dumps({"live_analysis": {k: v for k, v in results["live_analysis"].items()
-                                        if k != "per_pair"}}, indent=2), flush=True)
+    results = {
+        "machine": {"cpus": psutil.cpu_count(), "python": sys.version.split()[0]},
+        "live_analysis": live_analysis(datadir),
+    }
+    print(
+        json.dumps(
+            {
+                "live_analysis": {
+                    k: v for k, v in results["live_analysis"].items() if k != "per_pair"
+                }
+            },
+            indent=2,
+        ),
+        flush=True,
+    )
     if not args.skip_backtest:
         results["backtesting"] = backtests(datadir, userdir)
         print(json.dumps({"backtesting": results["backtesting"]}, indent=2))

@@ -7,12 +7,13 @@ import os
 import shutil
 import subprocess
 
-from tests.helpers import BIN, CONFIG_DIR
+from tests.helpers import BIN, CONFIG_DIR, STRATEGIES
 
 
-def test_demo_generates_serves_and_shows_the_market(tmp_path):
+def test_demo_generates_serves_and_backtests_the_market(tmp_path):
     userdir = tmp_path / "user_data"
     shutil.copytree(CONFIG_DIR, userdir / "config")
+    shutil.copytree(STRATEGIES, userdir / "strategies")
     env = {k: v for k, v in os.environ.items() if not k.startswith("FREQTRADE__")}
     result = subprocess.run(
         [str(BIN / "botpy"), "--userdir", str(userdir), "demo"],
@@ -25,3 +26,7 @@ def test_demo_generates_serves_and_shows_the_market(tmp_path):
     # simulator's exchangeInfo
     assert f"{pairs}".replace('"', "'") in result.stdout
     assert (userdir / "logs" / "simulator.log").exists()
+    # then backtested BotpyStrategy on it: the report's per-tag table shows setups and profiles
+    report = result.stdout[result.stdout.index("ENTER TAG STATS"):]
+    for tag in ("precision:", "momentum:", "ignition"):
+        assert tag in report

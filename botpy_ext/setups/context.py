@@ -2,8 +2,8 @@
 5m candle in progress built from the 1m rows of its window.
 
 A value from a longer timeframe reaches a 1m row only once its candle has closed (freqtrade's
-`merge_informative_pair` semantics: the 15m candle opened at 10:00 lands on the 10:14 row, which closes at
-10:15 together with it).
+`merge_informative_pair` semantics: the 15m candle opened at 10:00 lands on the 10:14 row, which
+closes at 10:15 together with it).
 """
 
 from __future__ import annotations
@@ -24,38 +24,44 @@ FLOW_WINDOW = 20  # candles summed by the OBV/CVD flow columns shown in the char
 
 def trend_4h(df: DataFrame, settings: TrendSettings) -> DataFrame:
     ema = ind.ema(df["close"], period=settings.ema_period)
-    return DataFrame({
-        "date": df["date"],
-        "ema": ema,
-        "trend_up": df["close"] > ema,
-        "trend_margin": df["close"] / ema - 1,
-    })
+    return DataFrame(
+        {
+            "date": df["date"],
+            "ema": ema,
+            "trend_up": df["close"] > ema,
+            "trend_margin": df["close"] / ema - 1,
+        }
+    )
 
 
 def momentum_1h(df: DataFrame) -> DataFrame:
     return DataFrame({"date": df["date"], "rsi": ind.rsi(df["close"], period=INDICATOR_PERIOD)})
 
 
-def structure_15m(df: DataFrame, precision: PrecisionSettings,
-                  momentum: MomentumSettings) -> DataFrame:
+def structure_15m(
+    df: DataFrame, precision: PrecisionSettings, momentum: MomentumSettings
+) -> DataFrame:
     """Squeeze, impulse and the character of the market on each closed 15m candle."""
     bands = ind.bollinger(df["close"], period=precision.bb_period, stds=precision.bb_stds)
-    floor = ind.rolling_quantile(bands.bandwidth, window=precision.squeeze_lookback,
-                                 q=precision.squeeze_percentile / 100)
+    floor = ind.rolling_quantile(
+        bands.bandwidth, window=precision.squeeze_lookback, q=precision.squeeze_percentile / 100
+    )
     atr = ind.atr(df, period=INDICATOR_PERIOD)
-    return DataFrame({
-        "date": df["date"],
-        "close": df["close"],
-        "bb_upper": bands.upper,
-        "bb_lower": bands.lower,
-        "squeeze": bands.bandwidth <= floor,
-        "rsi": ind.rsi(df["close"], period=INDICATOR_PERIOD),
-        "atr": atr,
-        "atr_pct": atr / df["close"] * 100,
-        "adx": ind.adx(df, period=INDICATOR_PERIOD),
-        "ema_slow": ind.ema(df["close"], period=SLOW_EMA_15M),
-        "impulse": impulse(df, atr.shift(1), momentum),
-    })
+    return DataFrame(
+        {
+            "date": df["date"],
+            "close": df["close"],
+            "bb_upper": bands.upper,
+            "bb_lower": bands.lower,
+            "squeeze": bands.bandwidth <= floor,
+            "rsi": ind.rsi(df["close"], period=INDICATOR_PERIOD),
+            "atr": atr,
+            "atr_pct": atr / df["close"] * 100,
+            "adx": ind.adx(df, period=INDICATOR_PERIOD),
+            "ema_slow": ind.ema(df["close"], period=SLOW_EMA_15M),
+            "impulse": impulse(df, atr.shift(1), momentum),
+        }
+    )
 
 
 def impulse(df: DataFrame, atr_before: pd.Series, settings: MomentumSettings) -> pd.Series:
@@ -77,17 +83,20 @@ def candle_in_progress(df: DataFrame, minutes: int = 5) -> DataFrame:
     window = df["date"].dt.floor(f"{minutes}min")
     grouped = df.groupby(window, sort=False)
     delta = ind.candle_delta(df)
-    return DataFrame({
-        "open": grouped["open"].transform("first"),
-        "high": grouped["high"].cummax(),
-        "low": grouped["low"].cummin(),
-        "close": df["close"],
-        "volume": grouped["volume"].cumsum(),
-        "delta": delta.groupby(window, sort=False).cumsum(),
-        "prev_close": df["close"].shift(1).groupby(window, sort=False).transform("first"),
-        "last_minute": (df["date"] + pd.Timedelta(minutes=1)) == window + pd.Timedelta(
-            minutes=minutes),
-    }, index=df.index)
+    return DataFrame(
+        {
+            "open": grouped["open"].transform("first"),
+            "high": grouped["high"].cummax(),
+            "low": grouped["low"].cummin(),
+            "close": df["close"],
+            "volume": grouped["volume"].cumsum(),
+            "delta": delta.groupby(window, sort=False).cumsum(),
+            "prev_close": df["close"].shift(1).groupby(window, sort=False).transform("first"),
+            "last_minute": (df["date"] + pd.Timedelta(minutes=1))
+            == window + pd.Timedelta(minutes=minutes),
+        },
+        index=df.index,
+    )
 
 
 def closed_positions(dates: pd.Series, informative_dates: pd.Series, timeframe: str) -> np.ndarray:

@@ -34,8 +34,9 @@ def confirmations(df5: DataFrame, structure15: DataFrame, settings: MomentumSett
         & (opens <= last_open)
         & (df5["close"] > df5["open"]).to_numpy()
         & (df5["close"].to_numpy() > level)
-        & (ind.volume_ratio(df5["volume"], period=VOLUME_LOOKBACK) >= settings.confirm_volume)
-        .to_numpy()
+        & (
+            ind.volume_ratio(df5["volume"], period=VOLUME_LOOKBACK) >= settings.confirm_volume
+        ).to_numpy()
     )
     first = np.zeros(len(df5), dtype=bool)
     candidates = np.flatnonzero(confirming)
@@ -46,6 +47,5 @@ def confirmations(df5: DataFrame, structure15: DataFrame, settings: MomentumSett
 
 def entries(ctx: DataFrame) -> pd.Series:
     """On the 1m row where a confirming 5m candle closes, while the trend filter holds."""
-    just_closed = ctx["date"] + pd.Timedelta(minutes=1) == ctx["date_5m"] + pd.Timedelta(
-        minutes=5)
+    just_closed = ctx["date"] + pd.Timedelta(minutes=1) == ctx["date_5m"] + pd.Timedelta(minutes=5)
     return ctx["trend_up_4h"] & just_closed & ctx["momentum_5m"].fillna(False).astype(bool)

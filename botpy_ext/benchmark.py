@@ -28,7 +28,7 @@ from botpy_ext.cli import BIN, simulator
 from botpy_ext.setups.context import INFORMATIVE_TIMEFRAMES
 from botpy_ext.setups.engine import analyse
 
-LIVE_WINDOW = 1000  # candles per timeframe a live bot holds (Binance's candle limit)
+LIVE_WINDOW = 1400  # candles per timeframe a live bot holds: 1000 fetched + startup (400)
 REPEATS = 7
 TARGET_LIVE_MS = 50.0
 TARGET_BACKTEST_RATIO = 2.0

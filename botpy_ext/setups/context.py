@@ -79,24 +79,38 @@ def impulse(df: DataFrame, atr_before: pd.Series, settings: MomentumSettings) ->
 def candle_in_progress(df: DataFrame, minutes: int = 5) -> DataFrame:
     """The `minutes` candle containing each 1m row, as known at that row's close: open of its
     first minute, high/low so far, this close, volume and estimated delta so far, and the close
-    of the candle before it."""
-    window = df["date"].dt.floor(f"{minutes}min")
-    grouped = df.groupby(window, sort=False)
-    delta = ind.candle_delta(df)
-    return DataFrame(
-        {
-            "open": grouped["open"].transform("first"),
-            "high": grouped["high"].cummax(),
-            "low": grouped["low"].cummin(),
-            "close": df["close"],
-            "volume": grouped["volume"].cumsum(),
-            "delta": delta.groupby(window, sort=False).cumsum(),
-            "prev_close": df["close"].shift(1).groupby(window, sort=False).transform("first"),
-            "last_minute": (df["date"] + pd.Timedelta(minutes=1))
-            == window + pd.Timedelta(minutes=minutes),
-        },
-        index=df.index,
-    )
+    of the candle before it.
+
+    A window holds at most `minutes` rows, so each row looks back up to `minutes - 1` rows and
+    keeps those of its own window (numpy; a pandas group-by costs ten times more here).
+    """
+    step = pd.Timedelta(minutes=minutes).value
+    ns = as_ns(df["date"])
+    window = ns // step
+    high, low = df["high"].to_numpy(dtype=float), df["low"].to_numpy(dtype=float)
+    volume = df["volume"].to_numpy(dtype=float)
+    delta = ind.candle_delta(df).to_numpy()
+    first = np.arange(len(df))
+    out = {"high": high.copy(), "low": low.copy(), "volume": volume.copy(), "delta": delta.copy()}
+    for back in range(1, minutes):
+        same = np.zeros(len(df), dtype=bool)
+        same[back:] = window[back:] == window[:-back]
+        earlier = np.roll(np.arange(len(df)), back)
+        out["high"] = np.where(same, np.maximum(out["high"], high[earlier]), out["high"])
+        out["low"] = np.where(same, np.minimum(out["low"], low[earlier]), out["low"])
+        out["volume"] = np.where(same, out["volume"] + volume[earlier], out["volume"])
+        out["delta"] = np.where(same, out["delta"] + delta[earlier], out["delta"])
+        first = np.where(same, earlier, first)
+    close = df["close"].to_numpy(dtype=float)
+    before = np.where(first > 0, close[np.maximum(first - 1, 0)], np.nan)
+    return DataFrame({
+        "open": df["open"].to_numpy(dtype=float)[first],
+        **{name: out[name] for name in ("high", "low")},
+        "close": close,
+        **{name: out[name] for name in ("volume", "delta")},
+        "prev_close": before,
+        "last_minute": (ns + pd.Timedelta(minutes=1).value) % step == 0,
+    }, index=df.index)
 
 
 def closed_positions(dates: pd.Series, informative_dates: pd.Series, timeframe: str) -> np.ndarray:

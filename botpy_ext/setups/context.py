@@ -109,6 +109,7 @@ def candle_in_progress(df: DataFrame, minutes: int = 5) -> DataFrame:
         "close": close,
         **{name: out[name] for name in ("volume", "delta")},
         "prev_close": before,
+        "first_row": first,
         "last_minute": (ns + pd.Timedelta(minutes=1).value) % step == 0,
     }, index=df.index)
 

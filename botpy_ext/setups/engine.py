@@ -48,10 +48,10 @@ class EngineSettings:
 
 
 def base_columns(df: DataFrame, progress: DataFrame, settings: EngineSettings) -> DataFrame:
-    """1m indicators and what the 5m candle in progress says about the flow."""
+    """1m indicators and what the 5m candle in progress says about the flow (new columns only)."""
     signed_volume = ind.obv(df).diff().fillna(0.0)
     delta = ind.candle_delta(df)
-    return df.assign(
+    return DataFrame(index=df.index).assign(
         ema_fast=ind.ema(df["close"], period=settings.precision.ema_fast),
         volume_ratio=ind.volume_ratio(df["volume"], period=settings.precision.volume_lookback),
         obv_rising_1m=signed_volume > 0,
@@ -71,6 +71,7 @@ def with_context(df: DataFrame, progress: DataFrame, informative: dict[str, Data
         "momentum": momentum.confirmations(informative["5m"], structure, settings.momentum),
     })
     ctx = pd.concat([
+        df,
         base_columns(df, progress, settings),
         merge(df, trend_4h(informative["4h"], settings.trend), "4h"),
         merge(df, momentum_1h(informative["1h"]), "1h"),

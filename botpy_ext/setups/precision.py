@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from pandas import DataFrame
 
@@ -32,7 +33,9 @@ def qualified(ctx: DataFrame) -> pd.Series:
 def entries(ctx: DataFrame, checks: DataFrame, progress: DataFrame) -> pd.Series:
     """Entry on the last 1m row of a 5m window that saw a trigger, if that 5m candle closes
     bullish; a trigger whose 5m candle closes bearish is dropped."""
-    triggered = qualified(ctx) & checks.all(axis=1)
-    window = ctx["date"].dt.floor("5min")
-    seen = triggered.groupby(window, sort=False).cummax()
+    triggered = (qualified(ctx) & checks.all(axis=1)).to_numpy()
+    count = np.cumsum(triggered)
+    first = progress["first_row"].to_numpy()
+    before = np.where(first > 0, count[np.maximum(first - 1, 0)], 0)
+    seen = pd.Series(count - before > 0, index=ctx.index)  # a trigger since the window opened
     return seen & progress["last_minute"] & (progress["close"] > progress["open"])

@@ -77,3 +77,16 @@ def test_merge_equals_freqtrades_merge_informative_pair(history):
         ours = merge(window, frame, tf)
         theirs = merge_informative_pair(window, frame, "1m", tf, ffill=True)
         pd.testing.assert_frame_equal(ours, theirs[ours.columns], check_dtype=False)
+
+
+def test_plot_config_shows_columns_the_engine_produces(history):
+    from botpy_ext.scanner.plot import PLOT_CONFIG
+
+    df, informative = history
+    columns = set(analyse(df, informative).columns)
+    shown = set(PLOT_CONFIG["main_plot"]) | {
+        name for plots in PLOT_CONFIG["subplots"].values() for name in plots}
+    assert shown <= columns, shown - columns
+    scanner = {"scan_qualified", "scan_signal", "scan_score", "dot_trend", "trend_margin_4h",
+               "rsi_1h", "adx_15m", "atr_pct_15m"}
+    assert scanner <= columns

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import Field, dataclass, field, fields
 from typing import Any
 
+from freqtrade.exceptions import OperationalException
 from freqtrade.strategy import (
     BooleanParameter,
     CategoricalParameter,
@@ -67,10 +68,14 @@ def install(strategy_class: type, groups: dict[str, type]) -> None:
 
 
 def current(strategy: object, group: str, settings: type) -> Any:
-    """`settings` filled with the strategy's current parameter values."""
-    return settings(**{
-        item.name: getattr(strategy, f"{group}_{item.name}").value for item in fields(settings)
-    })
+    """`settings` filled with the strategy's current parameter values; a value out of its range
+    stops freqtrade with the parameter's full name and the allowed range."""
+    values = {item.name: getattr(strategy, f"{group}_{item.name}").value
+              for item in fields(settings)}
+    try:
+        return settings(**values)
+    except ValueError as exc:
+        raise OperationalException(f"Strategy parameter {group}_{exc}") from None
 
 
 def validate(values: object) -> None:

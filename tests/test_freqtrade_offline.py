@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 from pathlib import Path
@@ -219,3 +220,22 @@ def recursive_table(stdout: str) -> pd.DataFrame:
     rows = [[cell.strip() for cell in line.strip("│").split("│")] for line in lines[1:]]
     frame = pd.DataFrame(rows, columns=header).set_index(header[0])
     return frame.replace("-", "0%").apply(lambda col: col.str.rstrip("%").astype(float))
+
+
+def test_out_of_range_strategy_parameter_stops_freqtrade(static_simulator, real_data, tmp_path,
+                                                          userdir):
+    """A hyperopt/params file value outside the declared range is refused at start-up."""
+    strategies = tmp_path / "strategies"
+    strategies.mkdir()
+    shutil.copy(STRATEGIES / "BotpyStrategy.py", strategies)
+    (strategies / "BotpyStrategy.json").write_text(json.dumps(
+        {"strategy_name": "BotpyStrategy", "params": {"buy": {"precision_rsi_max": 95.0}}}))
+    config = overlay_config(tmp_path, "backtest", static_simulator)
+    result = freqtrade(
+        "backtesting", "-c", str(config), "--userdir", str(userdir), "--datadir", str(real_data),
+        "--strategy", "BotpyStrategy", "--strategy-path", str(strategies),
+        "--timerange", "20230420-20230421", "--export", "none",
+    )
+    assert result.returncode == 2
+    assert "precision_rsi_max must be in [50, 90], got 95.0" in result.stderr
+    assert "Traceback" not in result.stderr

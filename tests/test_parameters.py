@@ -6,6 +6,7 @@ import re
 from dataclasses import fields
 
 import pytest
+from freqtrade.exceptions import OperationalException
 from freqtrade.strategy.parameters import BaseParameter
 
 from botpy_ext import parameters
@@ -50,7 +51,8 @@ def test_out_of_range_value_names_key_and_range():
         next(f for f in fields(PrecisionSettings) if f.name == "rsi_max"))
     param.value = 95.0
     holder.precision_rsi_max = param
-    with pytest.raises(ValueError, match=r"rsi_max must be in \[50, 90\], got 95"):
+    with pytest.raises(OperationalException,
+                       match=r"parameter precision_rsi_max must be in \[50, 90\], got 95"):
         parameters.current(holder, "precision", PrecisionSettings)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import talib
 from pandas import DataFrame, Series
 
@@ -11,12 +12,11 @@ def rsi(close: Series, *, period: int = 14) -> Series:
     return Series(talib.RSI(close.to_numpy(dtype=float), timeperiod=period), index=close.index)
 
 
+def high_low_close(df: DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The float arrays TA-Lib's range-based indicators take."""
+    return tuple(df[column].to_numpy(dtype=float) for column in ("high", "low", "close"))
+
+
 def adx(df: DataFrame, *, period: int = 14) -> Series:
     """Average Directional Index (Wilder), 0..100: trend strength regardless of direction."""
-    values = talib.ADX(
-        df["high"].to_numpy(dtype=float),
-        df["low"].to_numpy(dtype=float),
-        df["close"].to_numpy(dtype=float),
-        timeperiod=period,
-    )
-    return Series(values, index=df.index)
+    return Series(talib.ADX(*high_low_close(df), timeperiod=period), index=df.index)

@@ -7,16 +7,12 @@ from typing import NamedTuple
 import talib
 from pandas import DataFrame, Series
 
+from botpy_ext.indicators.oscillators import high_low_close
+
 
 def atr(df: DataFrame, *, period: int = 14) -> Series:
     """Average True Range (Wilder), in price units."""
-    values = talib.ATR(
-        df["high"].to_numpy(dtype=float),
-        df["low"].to_numpy(dtype=float),
-        df["close"].to_numpy(dtype=float),
-        timeperiod=period,
-    )
-    return Series(values, index=df.index)
+    return Series(talib.ATR(*high_low_close(df), timeperiod=period), index=df.index)
 
 
 def atr_pct(df: DataFrame, *, period: int = 14) -> Series:

@@ -9,6 +9,7 @@ functions. No default is written anywhere else.
 from __future__ import annotations
 
 from dataclasses import Field, dataclass, field, fields
+from functools import lru_cache
 from typing import Any
 
 from freqtrade.exceptions import OperationalException
@@ -69,13 +70,19 @@ def install(strategy_class: type, groups: dict[str, type]) -> None:
 
 def current(strategy: object, group: str, settings: type) -> Any:
     """`settings` filled with the strategy's current parameter values; a value out of its range
-    stops freqtrade with the parameter's full name and the allowed range."""
-    values = {item.name: getattr(strategy, f"{group}_{item.name}").value
-              for item in fields(settings)}
+    stops freqtrade with the parameter's full name and the allowed range. Built once per set of
+    values (callbacks run for every open trade on every candle)."""
+    values = tuple((item.name, getattr(strategy, f"{group}_{item.name}").value)
+                   for item in fields(settings))
     try:
-        return settings(**values)
+        return built(settings, values)
     except ValueError as exc:
         raise OperationalException(f"Strategy parameter {group}_{exc}") from None
+
+
+@lru_cache(maxsize=256)
+def built(settings: type, values: tuple[tuple[str, Any], ...]) -> Any:
+    return settings(**dict(values))
 
 
 def validate(values: object) -> None:

@@ -1,21 +1,40 @@
 """BOTPY for freqtrade: Precision 🎯, Momentum 🔥 and Ignition 🚀 on 1m, long only, USDT spot.
 
-Glue only: the rules live in `botpy_ext` (pure functions), the parameters in
-`botpy_ext.setups.settings` (declared once, installed here as freqtrade parameters).
+Glue only: the rules live in `botpy_ext` (pure functions), the parameters in the settings
+dataclasses of `botpy_ext.setups.settings` and `botpy_ext.exits.settings` (declared once,
+installed here as freqtrade parameters).
 """
 
 from __future__ import annotations
 
-from freqtrade.strategy import IStrategy
+from datetime import datetime, timedelta
+
+from freqtrade.persistence import Order, Trade
+from freqtrade.strategy import IStrategy, stoploss_from_absolute
 from pandas import DataFrame
 
 from botpy_ext import parameters
+from botpy_ext.exits import sizing
+from botpy_ext.exits.settings import PROFILE_SETTINGS, TRADE_SETTINGS_GROUPS, TradeSettings
+from botpy_ext.exits.stops import (
+    TradeFacts,
+    current_stop,
+    freeze,
+    parse_tag,
+    stop_distance,
+    take_profit_price,
+)
 from botpy_ext.scanner.plot import PLOT_CONFIG
 from botpy_ext.setups.context import INFORMATIVE_TIMEFRAMES
 from botpy_ext.setups.engine import EngineSettings, analyse
 from botpy_ext.setups.settings import SETTINGS_GROUPS
 
 BTC_PAIR = "BTC/USDT"
+FACTS = "botpy_facts"  # custom data: the frozen TradeFacts
+STAGE = "botpy_stop_stage"  # custom data: the stage of the stop in place
+SCALE_DECIDED = "botpy_scale_decided"  # custom data: the scale-in window has passed
+STOP_EXITS = {"stop_loss", "stoploss_on_exchange", "trailing_stop_loss"}
+ONE_MINUTE = timedelta(minutes=1)
 
 
 class BotpyStrategy(IStrategy):
@@ -26,20 +45,44 @@ class BotpyStrategy(IStrategy):
     # 400 candles of every timeframe: EMA50(4h), ADX and the squeeze's 50-candle percentile are
     # converged (recursive-analysis: 0 % variance) and live needs one candle call per timeframe.
     startup_candle_count = 400
-    # Interim exits until the trade-management issue: a static stop and a time-decaying ROI.
-    stoploss = -0.03
-    minimal_roi = {"0": 0.03, "120": 0.01, "240": 0.0}
+    # Exits are managed per trade (custom_stoploss, custom_roi). The static stop is only the
+    # last-resort net behind the widest initial stop (trade_max_stop, 9 %); ROI never fires.
+    stoploss = -0.10
+    use_custom_stoploss = True
+    use_custom_roi = True
+    minimal_roi = {"0": 100.0}
     use_exit_signal = False
+    position_adjustment_enable = True
+    max_entry_position_adjustment = 1
     plot_config = PLOT_CONFIG
+
+    def __init__(self, config: dict) -> None:
+        super().__init__(config)
+        # Per-trade memory of the custom data this strategy reads on every candle. The database
+        # (custom data) stays the record: after a restart the memory is refilled from it.
+        # freqtrade's in-memory custom data of backtesting is a list scanned on every read.
+        self._memory: dict[tuple, dict] = {}
 
     def bot_start(self, **kwargs) -> None:
         self.engine_settings()  # refuse out-of-range parameter values at start-up
+        self.trade_settings()
+        for name in PROFILE_SETTINGS:
+            self.profile_exits(name)
 
     def engine_settings(self) -> EngineSettings:
         return EngineSettings(**{
             group: parameters.current(self, group, settings)
             for group, settings in SETTINGS_GROUPS.items()
         })
+
+    def trade_settings(self) -> TradeSettings:
+        return parameters.current(self, "trade", TradeSettings)
+
+    def profile_exits(self, profile: str):
+        name = profile if profile in PROFILE_SETTINGS else "sniper"  # ignition: stop unused
+        return parameters.current(self, name, PROFILE_SETTINGS[name])
+
+    # ---- signals --------------------------------------------------------------------------
 
     def informative_pairs(self) -> list[tuple[str, str]]:
         pairs = self.dp.current_whitelist()
@@ -61,5 +104,139 @@ class BotpyStrategy(IStrategy):
     def populate_exit_trend(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
         return dataframe
 
+    # ---- sizing and scaling in ------------------------------------------------------------
+
+    def signal_atr(self, pair: str, before: datetime) -> float:
+        """ATR14(15m) on the last analysed candle that opened before `before`."""
+        df, _ = self.dp.get_analyzed_dataframe(pair, self.timeframe)
+        rows = df[df["date"] < before]
+        return float(rows["atr_15m"].iloc[-1])
+
+    def custom_stake_amount(self, pair: str, current_time: datetime, current_rate: float,
+                            proposed_stake: float, min_stake: float | None, max_stake: float,
+                            leverage: float, entry_tag: str | None, side: str,
+                            **kwargs) -> float:
+        setup, profile = parse_tag(entry_tag)
+        trade = self.trade_settings()
+        atr = self.signal_atr(pair, current_time)
+        distance = stop_distance(setup, atr, current_rate, self.profile_exits(profile), trade)
+        full = sizing.full_position(self.wallets.get_total_stake_amount(), distance, trade)
+        return sizing.first_stake(full, setup, trade, min_stake, max_stake)
+
+    def adjust_trade_position(self, trade: Trade, current_time: datetime, current_rate: float,
+                              current_profit: float, min_stake: float | None, max_stake: float,
+                              **kwargs) -> float | None | tuple[float | None, str | None]:
+        facts = self.facts(trade)
+        if (facts is None or trade.nr_of_successful_entries != 1 or trade.has_open_orders
+                or self.remembered(trade, SCALE_DECIDED)
+                or not sizing.scales_in(facts.setup, self.trade_settings())):
+            return None
+        df, _ = self.dp.get_analyzed_dataframe(trade.pair, self.timeframe)
+        entry_candle = trade.open_date_utc.replace(second=0, microsecond=0)
+        last = df.iloc[-1]
+        if last["date"] < entry_candle:
+            return None  # the entry candle has not closed yet
+        self.remember(trade, SCALE_DECIDED, True)  # one look, right after the entry candle
+        if last["date"] > entry_candle or not sizing.confirms(
+                last["open"], last["close"], facts.entry, current_rate):
+            return None
+        rest = min(facts.full_stake - trade.stake_amount, max_stake)
+        return (rest, "scale_in") if rest >= (min_stake or 0) and rest > 0 else None
+
+    # ---- frozen facts, stops, take-profit, exit reasons -----------------------------------
+
+    def remembered(self, trade: Trade, key: str):
+        memory = self._memory.setdefault((trade.id, trade.pair, trade.open_date_utc), {})
+        if key not in memory:
+            memory[key] = trade.get_custom_data(key)
+        return memory[key]
+
+    def remember(self, trade: Trade, key: str, value) -> None:
+        """Write through: custom data (database live, memory in backtests) and this cache."""
+        trade.set_custom_data(key, value)
+        self._memory.setdefault((trade.id, trade.pair, trade.open_date_utc), {})[key] = value
+
+    def facts(self, trade: Trade) -> TradeFacts | None:
+        stored = self.remembered(trade, FACTS)
+        return TradeFacts.from_dict(stored) if stored else None
+
+    def order_filled(self, pair: str, trade: Trade, order: Order, current_time: datetime,
+                     **kwargs) -> None:
+        if order.ft_order_side == trade.entry_side and self.facts(trade) is None:
+            setup, profile = parse_tag(trade.enter_tag)
+            facts = freeze(setup, profile, order.safe_price,
+                           self.signal_atr(pair, trade.open_date_utc.replace(second=0,
+                                                                            microsecond=0)),
+                           self.full_stake(trade, setup), self.profile_exits(profile),
+                           self.trade_settings())
+            self.remember(trade, FACTS, facts.as_dict())
+        elif order.ft_order_side == trade.exit_side:
+            if trade.exit_reason in STOP_EXITS:
+                rename_exit(trade, self.remembered(trade, STAGE) or trade.exit_reason)
+            elif trade.exit_reason == "roi":
+                rename_exit(trade, "take_profit")
+
+    def full_stake(self, trade: Trade, setup: str) -> float:
+        settings = self.trade_settings()
+        first = trade.stake_amount
+        return first / settings.initial_fraction if sizing.scales_in(setup, settings) else first
+
+    def ladder_stop(self, pair: str, trade: Trade, facts: TradeFacts):
+        return current_stop(facts, self.highest_closed_high(pair, trade, facts.entry),
+                            trade.open_rate, trade.fee_open + trade.fee_close,
+                            self.profile_exits(facts.profile), self.trade_settings())
+
+    def custom_stoploss(self, pair: str, trade: Trade, current_time: datetime,
+                        current_rate: float, current_profit: float, after_fill: bool,
+                        **kwargs) -> float | None:
+        facts = self.facts(trade)
+        if facts is None:
+            return None
+        stop = self.ladder_stop(pair, trade, facts)
+        if stop.price >= current_rate:
+            return None  # cannot rest above the price: custom_exit closes the trade instead
+        if self.remembered(trade, STAGE) != stop.stage:
+            self.remember(trade, STAGE, stop.stage)
+        return stoploss_from_absolute(stop.price, current_rate, is_short=False,
+                                      leverage=trade.leverage)
+
+    def custom_exit(self, pair: str, trade: Trade, current_time: datetime, current_rate: float,
+                    current_profit: float, **kwargs) -> str | None:
+        """Price already at or below the stop the ladder asks for (a gap, or a level reached
+        between two checks): exit now, named after that stop's stage."""
+        facts = self.facts(trade)
+        if facts is None:
+            return None
+        stop = self.ladder_stop(pair, trade, facts)
+        return stop.stage if current_rate <= stop.price else None
+
+    def highest_closed_high(self, pair: str, trade: Trade, entry: float) -> float:
+        """Highest high of the candles closed since the entry candle opened. The ladder moves on
+        closed candles only: within a candle the order of its high and low is unknown, so a
+        backtest would otherwise move a stop on a high that may have come after the low."""
+        df, _ = self.dp.get_analyzed_dataframe(pair, self.timeframe)
+        start = int(df["date"].searchsorted(trade.open_date_utc.replace(second=0, microsecond=0)))
+        highs = df["high"].iloc[start:]
+        return max(float(highs.max()), entry) if len(highs) else entry
+
+    def custom_roi(self, pair: str, trade: Trade, current_time: datetime, trade_duration: int,
+                   entry_tag: str | None, side: str, **kwargs) -> float | None:
+        facts = self.facts(trade)
+        target = take_profit_price(facts, self.profile_exits(facts.profile)) if facts else None
+        return None if target is None else target / trade.open_rate - 1
+
+
+def rename_exit(trade: Trade, reason: str) -> None:
+    """Name the exit after the stop stage that closed the trade.
+
+    freqtrade hands callbacks a deep copy of the trade, so the reason is set on the bot's own
+    object, found through `Trade.get_trades_proxy` (the database session live, the backtest's
+    open trades in backtesting); the fill is processed before freqtrade closes the trade.
+    """
+    for own in Trade.get_trades_proxy(pair=trade.pair, is_open=True):
+        if own.id == trade.id:
+            own.exit_reason = reason
+
 
 parameters.install(BotpyStrategy, SETTINGS_GROUPS)
+parameters.install(BotpyStrategy, TRADE_SETTINGS_GROUPS)

@@ -1,0 +1,148 @@
+"""Trade management as pure functions on hand-built price paths."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from botpy_ext.exits import sizing
+from botpy_ext.exits.settings import PROFILE_SETTINGS, TradeSettings
+from botpy_ext.exits.stops import (
+    current_stop,
+    freeze,
+    parse_tag,
+    stop_distance,
+    take_profit_price,
+)
+
+TRADE = TradeSettings()
+SNIPER = PROFILE_SETTINGS["sniper"]()
+SCALPER = PROFILE_SETTINGS["scalper"]()
+HUNTER = PROFILE_SETTINGS["volatility_hunter"]()
+FEES = 0.002
+
+
+def facts(setup="precision", profile="sniper", exits=SNIPER, entry=100.0, atr=1.0):
+    return freeze(setup, profile, entry, atr, 200.0, exits, TRADE)
+
+
+def stops_along(path, trade_facts, exits=SNIPER, average=None):
+    """The stop after each new highest price of `path` (the highs of closed candles)."""
+    highest = np.maximum.accumulate(path)
+    return [current_stop(trade_facts, h, average or trade_facts.entry, FEES, exits, TRADE)
+            for h in highest]
+
+
+def test_initial_stop_and_r_frozen_from_atr():
+    f = facts()
+    assert f.initial_stop == pytest.approx(98.5)  # 1.5 ATR below 100
+    assert f.risk == pytest.approx(1.5)
+
+
+@pytest.mark.parametrize("exits, expected", [(SNIPER, 1.5), (SCALPER, 1.0), (HUNTER, 2.5)])
+def test_each_profile_has_its_own_initial_stop(exits, expected):
+    assert facts(exits=exits).risk == pytest.approx(expected)
+
+
+def test_initial_stop_is_capped():
+    wide = freeze("precision", "volatility_hunter", 100.0, 10.0, 200.0, HUNTER, TRADE)
+    assert wide.initial_stop == pytest.approx(100 * (1 - TRADE.max_stop))
+
+
+def test_sniper_ladder_initial_breakeven_trail_tightened():
+    f = facts()  # entry 100, R 1.5, ATR 1
+    path = [100.5, 101.4, 101.5, 102.0, 103.0, 104.0]
+    stops = stops_along(path, f)
+    assert [s.stage for s in stops] == ["initial_stop", "initial_stop", "breakeven_stop",
+                                        "breakeven_stop", "atr_trail", "atr_trail"]
+    assert stops[2].price == pytest.approx(100 * (1 + FEES))  # +1R reached: entry + fees
+    assert stops[3].price == pytest.approx(100.2)  # 102 - 2 ATR = 100 < breakeven
+    assert stops[4].price == pytest.approx(103 - 1.2)  # +2R: tightened 1.2 ATR trail
+    assert stops[5].price == pytest.approx(104 - 1.2)
+
+
+def test_trail_before_tightening_uses_the_wide_distance():
+    f = facts(atr=0.5)  # R 0.75; tighten at 1.5 (2R)
+    stop = current_stop(f, 101.4, 100.0, FEES, SNIPER, TRADE)  # 1.87R, below 2R
+    assert stop.stage == "atr_trail" and stop.price == pytest.approx(101.4 - 2 * 0.5)
+
+
+@pytest.mark.parametrize("exits", [SNIPER, SCALPER, HUNTER])
+def test_stop_never_loosens_on_random_paths(exits):
+    rng = np.random.default_rng(5)
+    for _ in range(200):
+        path = 100 * np.exp(np.cumsum(rng.normal(0, 0.004, 300)))
+        prices = [s.price for s in stops_along(path, facts(exits=exits), exits)]
+        assert all(b >= a - 1e-12 for a, b in zip(prices, prices[1:], strict=False))
+
+
+def test_breakeven_covers_the_averaged_entry_after_scaling_in():
+    f = facts()
+    stop = current_stop(f, 101.5, 100.6, FEES, SNIPER, TRADE)
+    assert stop.stage == "breakeven_stop" and stop.price == pytest.approx(100.6 * (1 + FEES))
+
+
+def test_scalper_take_profit_at_one_and_a_half_r():
+    f = facts(profile="scalper", exits=SCALPER)  # R = 1.0
+    assert take_profit_price(f, SCALPER) == pytest.approx(101.5)
+    assert take_profit_price(facts(), SNIPER) is None
+    assert take_profit_price(facts(exits=HUNTER), HUNTER) is None
+
+
+def test_ignition_flash_trail_from_the_first_candle():
+    f = freeze("ignition", "ignition", 100.0, 1.0, 200.0, SNIPER, TRADE)
+    assert f.initial_stop == pytest.approx(98.5) and f.risk == pytest.approx(1.5)
+    path = [100.0, 100.8, 101.6, 102.4, 103.2]
+    stops = stops_along(path, f)
+    assert {s.stage for s in stops} == {"flash_trail"}
+    assert [s.price for s in stops] == pytest.approx([h * 0.985 for h in path])
+    assert take_profit_price(f, SNIPER) is None
+
+
+def test_parse_tag():
+    assert parse_tag("precision:scalper") == ("precision", "scalper")
+    assert parse_tag("ignition") == ("ignition", "ignition")
+
+
+# ---- sizing ---------------------------------------------------------------------------------
+
+def test_full_position_from_risk():
+    # 1 % of 1000 at risk, stop 2 % below: 500, capped at 20 % of equity = 200
+    assert sizing.full_position(1000, 0.02, TRADE) == pytest.approx(200)
+    # stop 10 % below: 100, under the cap
+    assert sizing.full_position(1000, 0.10, TRADE) == pytest.approx(100)
+
+
+def test_stop_distance_in_share_of_price():
+    assert stop_distance("precision", 1.0, 100.0, SNIPER, TRADE) == pytest.approx(0.015)
+    assert stop_distance("ignition", 1.0, 100.0, SNIPER, TRADE) == pytest.approx(0.015)
+
+
+@pytest.mark.parametrize("setup, expected", [
+    ("precision", 50.0), ("momentum", 50.0), ("ignition", 100.0)])
+def test_first_stake_is_the_initial_fraction_when_scaling_in(setup, expected):
+    assert sizing.first_stake(100.0, setup, TRADE, 5.0, 1000.0) == pytest.approx(expected)
+
+
+def test_first_stake_respects_freqtrade_limits():
+    assert sizing.first_stake(100.0, "ignition", TRADE, 5.0, 80.0) == 80.0  # max stake
+    assert sizing.first_stake(8.0, "precision", TRADE, 5.0, 1000.0) == 0.0  # 4 < min: no trade
+
+
+# ---- scaling in -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("candle_open, candle_close, current, expected", [
+    (100.0, 100.6, 100.7, True),  # bullish, above the first entry, still above it
+    (100.6, 100.3, 100.4, False),  # bearish candle
+    (99.5, 99.9, 99.9, False),  # bullish but below the first entry: losing
+    (100.0, 100.6, 99.9, False),  # confirmed, but the price fell back below the entry
+    (100.0, 100.0, 100.1, False),  # stalling
+])
+def test_scale_in_only_on_a_confirming_candle(candle_open, candle_close, current, expected):
+    assert sizing.confirms(candle_open, candle_close, 100.0, current) is expected
+
+
+def test_scaling_switch_per_setup():
+    assert sizing.scales_in("precision", TRADE) and sizing.scales_in("momentum", TRADE)
+    assert not sizing.scales_in("ignition", TRADE)
+    assert not sizing.scales_in("precision", TradeSettings(scale_precision=False))

@@ -51,7 +51,7 @@ class BotpyStrategy(IStrategy):
     use_custom_stoploss = True
     use_custom_roi = True
     minimal_roi = {"0": 100.0}
-    use_exit_signal = False
+    use_exit_signal = True  # freqtrade calls custom_exit only then; no exit_long is ever set
     position_adjustment_enable = True
     max_entry_position_adjustment = 1
     plot_config = PLOT_CONFIG
@@ -140,6 +140,8 @@ class BotpyStrategy(IStrategy):
         if last["date"] > entry_candle or not sizing.confirms(
                 last["open"], last["close"], facts.entry, current_rate):
             return None
+        if current_rate <= self.ladder_stop(trade.pair, trade, facts).price:
+            return None  # the ladder is closing this trade: never add to it
         rest = min(facts.full_stake - trade.stake_amount, max_stake)
         return (rest, "scale_in") if rest >= (min_stake or 0) and rest > 0 else None
 

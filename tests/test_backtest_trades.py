@@ -1,0 +1,172 @@
+"""`freqtrade backtesting` of BotpyStrategy's trade management on the synthetic market:
+the planted Ignition exits by its flash trail at the expected candle, trades that reached +1R
+never lose beyond fees, scaling in happens exactly on confirming candles, sizes follow the risk
+formula. Trade facts (ATR, R) are recomputed from the candles with the same pure functions."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from botpy_ext.exits import sizing
+from botpy_ext.exits.settings import PROFILE_SETTINGS, TradeSettings
+from botpy_ext.exits.stops import freeze, parse_tag
+from botpy_ext.setups.context import INFORMATIVE_TIMEFRAMES
+from botpy_ext.setups.engine import analyse
+from tests.helpers import (
+    STRATEGIES,
+    freqtrade,
+    load_backtest_stats,
+    overlay_config,
+    running_simulator,
+)
+
+TIMERANGE = ("2024-01-20", "2024-02-01")
+WALLET = 1000.0
+ONE_MINUTE = pd.Timedelta(minutes=1)
+TICK_TOLERANCE = 0.0001  # rounding of stop prices to the price tick
+
+
+@pytest.fixture(scope="module")
+def trades(synthetic_market, tmp_path_factory, userdir) -> pd.DataFrame:
+    tmp = tmp_path_factory.mktemp("trades")
+    results = tmp / "results"
+    results.mkdir()
+    with running_simulator(synthetic_market) as base:
+        config = overlay_config(tmp, "backtest", base, dry_run_wallet=WALLET)
+        result = freqtrade(
+            "backtesting", "-c", str(config), "--userdir", str(userdir),
+            "--datadir", str(synthetic_market), "--strategy", "BotpyStrategy",
+            "--strategy-path", str(STRATEGIES), "--export", "trades",
+            "--timerange", f"{TIMERANGE[0].replace('-', '')}-{TIMERANGE[1].replace('-', '')}",
+            "--backtest-directory", str(results), timeout=900,
+        )
+    assert result.returncode == 0, result.stderr[-3000:]
+    frame = pd.DataFrame(load_backtest_stats(results)["BotpyStrategy"]["trades"])
+    for column in ("open_date", "close_date"):
+        frame[column] = pd.to_datetime(frame[column], utc=True)
+    return frame
+
+
+@pytest.fixture(scope="module")
+def analysed(synthetic_market):
+    """The engine's columns per pair (what the strategy saw), by candle date."""
+    cache = {}
+
+    def get(pair: str) -> pd.DataFrame:
+        if pair not in cache:
+            name = pair.replace("/", "_")
+            frames = {tf: pd.read_feather(synthetic_market / f"{name}-{tf}.feather")
+                      for tf in ("1m", *INFORMATIVE_TIMEFRAMES)}
+            informative = {tf: frames[tf] for tf in INFORMATIVE_TIMEFRAMES}
+            cache[pair] = analyse(frames["1m"], informative).set_index("date")
+        return cache[pair]
+    return get
+
+
+def trade_facts(trade, analysed):
+    setup, profile = parse_tag(trade["enter_tag"])
+    first = trade["orders"][0]["safe_price"]
+    atr = analysed(trade["pair"]).loc[trade["open_date"] - ONE_MINUTE, "atr_15m"]
+    exits = PROFILE_SETTINGS.get(profile, PROFILE_SETTINGS["sniper"])()
+    return freeze(setup, profile, first, atr, 0.0, exits, TradeSettings())
+
+
+def managed(trades: pd.DataFrame) -> pd.DataFrame:
+    return trades[trades["enter_tag"].str.startswith(("precision", "momentum"))]
+
+
+def test_the_planted_ignition_exits_by_its_flash_trail(trades, synthetic_market):
+    episodes = json.loads((synthetic_market / "episodes.json").read_text())["episodes"]
+    ignition = next(e for e in episodes if e["kind"] == "ignition")
+    opened = pd.Timestamp(ignition["signal_time"]) + ONE_MINUTE
+    trade = trades[(trades["pair"] == ignition["pair"]) & (trades["open_date"] == opened)]
+    assert len(trade) == 1
+    trade = trade.iloc[0]
+    assert trade["enter_tag"] == "ignition"
+    assert trade["exit_reason"] == "flash_trail"
+    assert trade["close_date"] == pd.Timestamp(ignition["details"]["flash_exit_time"])
+    assert len(trade["orders"]) == 2  # no scaling into Ignition: one entry, one exit
+
+
+def test_exit_reasons_name_the_stage(trades):
+    known = {"initial_stop", "breakeven_stop", "atr_trail", "take_profit", "flash_trail",
+             "force_exit"}
+    assert set(trades["exit_reason"]) <= known
+    assert {"initial_stop", "breakeven_stop", "atr_trail"} <= set(trades["exit_reason"])
+
+
+def test_a_trade_that_reached_one_r_never_closes_at_a_loss(trades, analysed):
+    """The ladder moves at candle closes. Once a closed candle reached +1R, the next candle
+    opens either above breakeven (the stop rests there: no loss beyond fees from then on) or
+    below it (a +1R spike that reversed within its minute: the trade leaves at that open)."""
+    resting = reversed_spike = 0
+    for _, trade in managed(trades).iterrows():
+        facts = trade_facts(trade, analysed)
+        candles = analysed(trade["pair"]).loc[trade["open_date"]:trade["close_date"]]
+        reached = candles.index[candles["high"] >= facts.entry + facts.risk]
+        reached = reached[reached < trade["close_date"]]
+        if not len(reached):
+            continue
+        fees = trade["fee_open"] + trade["fee_close"]
+        breakeven = max(facts.entry, trade["open_rate"]) * (1 + fees)
+        next_open = candles.loc[reached[0] + ONE_MINUTE, "open"]
+        if next_open > breakeven:
+            assert trade["profit_ratio"] >= -fees - TICK_TOLERANCE, trade[["pair", "open_date"]]
+            resting += 1
+        else:
+            assert trade["close_date"] == reached[0] + ONE_MINUTE
+            assert trade["exit_reason"] == "breakeven_stop"
+            reversed_spike += 1
+    assert resting >= 20
+    assert resting > 5 * reversed_spike
+
+
+def test_scaling_in_exactly_on_confirming_candles(trades, analysed):
+    scaled = confirmed_total = 0
+    for _, trade in managed(trades).iterrows():
+        entries = [o for o in trade["orders"] if o["ft_is_entry"]]
+        candles = analysed(trade["pair"])
+        entry_candle = candles.loc[trade["open_date"]]
+        following = candles.loc[trade["open_date"] + ONE_MINUTE]
+        confirmed = sizing.confirms(entry_candle["open"], entry_candle["close"],
+                                    entries[0]["safe_price"], following["open"])
+        if len(entries) == 2:
+            assert confirmed, (trade["pair"], trade["open_date"])  # never without confirmation
+            second = pd.Timestamp(entries[1]["order_filled_timestamp"], unit="ms", tz="UTC")
+            assert second == trade["open_date"] + ONE_MINUTE  # the candle after the entry one
+            assert entries[1]["ft_order_tag"] == "scale_in"
+            scaled += 1
+        # a confirmed trade still open after the next candle's open should have been scaled
+        confirmed_total += confirmed and trade["close_date"] > trade["open_date"] + ONE_MINUTE
+    assert scaled >= 10
+    assert scaled >= 0.9 * confirmed_total  # the rest: wallet fully used, or stop at the price
+
+
+def test_sizes_follow_the_risk_formula(trades, analysed):
+    settings = TradeSettings()
+    closed = trades.sort_values("close_date")
+    for _, trade in trades.iterrows():
+        facts = trade_facts(trade, analysed)
+        equity = WALLET + closed.loc[closed["close_date"] <= trade["open_date"], "profit_abs"].sum()
+        full = sizing.full_position(equity, facts.risk / facts.entry, settings)
+        expected = full * (settings.initial_fraction
+                           if sizing.scales_in(facts.setup, settings) else 1.0)
+        first_cost = trade["orders"][0]["cost"]
+        assert first_cost <= expected * 1.01, (trade["pair"], trade["open_date"])
+        # smaller only when the wallet could not pay the whole first order
+        if first_cost < expected * 0.97:
+            assert trade["open_date"] in busy_times(trades), (trade["pair"], trade["open_date"])
+
+
+def busy_times(trades: pd.DataFrame) -> set:
+    """Entry times when at least three other trades were open (stake largely committed)."""
+    busy = set()
+    for _, trade in trades.iterrows():
+        others = trades[(trades["open_date"] < trade["open_date"])
+                        & (trades["close_date"] > trade["open_date"])]
+        if len(others) >= 3:
+            busy.add(trade["open_date"])
+    return busy

@@ -10,6 +10,7 @@ from freqtrade.exceptions import OperationalException
 from freqtrade.strategy.parameters import BaseParameter
 
 from botpy_ext import parameters
+from botpy_ext.exits.settings import TRADE_SETTINGS_GROUPS
 from botpy_ext.setups.settings import SETTINGS_GROUPS, PrecisionSettings
 from tests.helpers import REPO
 
@@ -56,7 +57,9 @@ def test_out_of_range_value_names_key_and_range():
         parameters.current(holder, "precision", PrecisionSettings)
 
 
-def test_docs_table_matches_the_declarations():
-    text = (REPO / "docs" / "strategy.md").read_text()
+@pytest.mark.parametrize("doc, groups", [
+    ("strategy.md", SETTINGS_GROUPS), ("trade-management.md", TRADE_SETTINGS_GROUPS)])
+def test_docs_table_matches_the_declarations(doc, groups):
+    text = (REPO / "docs" / doc).read_text()
     table = re.search(r"<!-- parameters:start -->\n(.*)<!-- parameters:end -->", text, re.S)
-    assert table and table.group(1) == parameters.markdown_table(SETTINGS_GROUPS)
+    assert table and table.group(1) == parameters.markdown_table(groups)

@@ -15,6 +15,7 @@ from pandas import DataFrame
 
 from botpy_ext import parameters
 from botpy_ext.exits import sizing
+from botpy_ext.exits.candles import CandleArrays
 from botpy_ext.exits.settings import PROFILE_SETTINGS, TRADE_SETTINGS_GROUPS, TradeSettings
 from botpy_ext.exits.stops import (
     TradeFacts,
@@ -51,7 +52,7 @@ class BotpyStrategy(IStrategy):
     use_custom_stoploss = True
     use_custom_roi = True
     minimal_roi = {"0": 100.0}
-    use_exit_signal = True  # freqtrade calls custom_exit only then; no exit_long is ever set
+    use_exit_signal = False
     position_adjustment_enable = True
     max_entry_position_adjustment = 1
     plot_config = PLOT_CONFIG
@@ -62,6 +63,7 @@ class BotpyStrategy(IStrategy):
         # (custom data) stays the record: after a restart the memory is refilled from it.
         # freqtrade's in-memory custom data of backtesting is a list scanned on every read.
         self._memory: dict[tuple, dict] = {}
+        self._candles: dict[str, CandleArrays] = {}  # per pair, for the stop ladder
 
     def bot_start(self, **kwargs) -> None:
         self.engine_settings()  # refuse out-of-range parameter values at start-up
@@ -93,7 +95,9 @@ class BotpyStrategy(IStrategy):
         informative = {
             tf: self.dp.get_pair_dataframe(metadata["pair"], tf) for tf in INFORMATIVE_TIMEFRAMES
         }
-        return analyse(dataframe, informative, self.engine_settings())
+        analysed = analyse(dataframe, informative, self.engine_settings())
+        self._candles[metadata["pair"]] = CandleArrays.of(analysed)
+        return analysed
 
     def populate_entry_trend(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
         signal = dataframe["entry_tag"] != ""
@@ -140,7 +144,7 @@ class BotpyStrategy(IStrategy):
         if last["date"] > entry_candle or not sizing.confirms(
                 last["open"], last["close"], facts.entry, current_rate):
             return None
-        if current_rate <= self.ladder_stop(trade.pair, trade, facts).price:
+        if current_rate <= self.ladder_stop(trade.pair, trade, facts, current_time).price:
             return None  # the ladder is closing this trade: never add to it
         rest = min(facts.full_stake - trade.stake_amount, max_stake)
         return (rest, "scale_in") if rest >= (min_stake or 0) and rest > 0 else None
@@ -183,10 +187,17 @@ class BotpyStrategy(IStrategy):
         first = trade.stake_amount
         return first / settings.initial_fraction if sizing.scales_in(setup, settings) else first
 
-    def ladder_stop(self, pair: str, trade: Trade, facts: TradeFacts):
-        return current_stop(facts, self.highest_closed_high(pair, trade, facts.entry),
-                            trade.open_rate, trade.fee_open + trade.fee_close,
-                            self.profile_exits(facts.profile), self.trade_settings())
+    def ladder_stop(self, pair: str, trade: Trade, facts: TradeFacts, current_time: datetime):
+        """The ladder's stop at `current_time`, computed once per trade and candle."""
+        memory = self._memory.setdefault((trade.id, trade.pair, trade.open_date_utc), {})
+        if memory.get("ladder_at") != current_time:
+            highest = self._candles[pair].highest_closed_high(trade.open_date_utc, current_time)
+            memory["ladder"] = current_stop(
+                facts, max(highest, facts.entry), trade.open_rate,
+                trade.fee_open + trade.fee_close, self.profile_exits(facts.profile),
+                self.trade_settings())
+            memory["ladder_at"] = current_time
+        return memory["ladder"]
 
     def custom_stoploss(self, pair: str, trade: Trade, current_time: datetime,
                         current_rate: float, current_profit: float, after_fill: bool,
@@ -194,32 +205,17 @@ class BotpyStrategy(IStrategy):
         facts = self.facts(trade)
         if facts is None:
             return None
-        stop = self.ladder_stop(pair, trade, facts)
-        if stop.price >= current_rate:
-            return None  # cannot rest above the price: custom_exit closes the trade instead
+        stop = self.ladder_stop(pair, trade, facts, current_time)
         if self.remembered(trade, STAGE) != stop.stage:
             self.remember(trade, STAGE, stop.stage)
-        return stoploss_from_absolute(stop.price, current_rate, is_short=False,
-                                      leverage=trade.leverage)
-
-    def custom_exit(self, pair: str, trade: Trade, current_time: datetime, current_rate: float,
-                    current_profit: float, **kwargs) -> str | None:
-        """Price already at or below the stop the ladder asks for (a gap, or a level reached
-        between two checks): exit now, named after that stop's stage."""
-        facts = self.facts(trade)
-        if facts is None:
-            return None
-        stop = self.ladder_stop(pair, trade, facts)
-        return stop.stage if current_rate <= stop.price else None
-
-    def highest_closed_high(self, pair: str, trade: Trade, entry: float) -> float:
-        """Highest high of the candles closed since the entry candle opened. The ladder moves on
-        closed candles only: within a candle the order of its high and low is unknown, so a
-        backtest would otherwise move a stop on a high that may have come after the low."""
-        df, _ = self.dp.get_analyzed_dataframe(pair, self.timeframe)
-        start = int(df["date"].searchsorted(trade.open_date_utc.replace(second=0, microsecond=0)))
-        highs = df["high"].iloc[start:]
-        return max(float(highs.max()), entry) if len(highs) else entry
+        price = stop.price
+        if price >= current_rate:
+            # The price is already under the stop the ladder asks for (a gap, or a level reached
+            # between two checks): the stop cannot rest above the price, so it goes where the
+            # trade can leave now: this candle's open in a backtest, just under the price live.
+            price = self._candles[pair].open_at(current_time, default=current_rate) * (1 - 1e-6)
+        return stoploss_from_absolute(min(price, current_rate * (1 - 1e-6)), current_rate,
+                                      is_short=False, leverage=trade.leverage)
 
     def custom_roi(self, pair: str, trade: Trade, current_time: datetime, trade_duration: int,
                    entry_tag: str | None, side: str, **kwargs) -> float | None:

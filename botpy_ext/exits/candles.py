@@ -1,0 +1,43 @@
+"""The candles the stop ladder reads, as arrays: closed candles only, by time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+from pandas import DataFrame
+
+CANDLE = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class CandleArrays:
+    dates: np.ndarray  # int64 ns, candle open times, increasing
+    opens: np.ndarray
+    highs: np.ndarray
+
+    @classmethod
+    def of(cls, df: DataFrame) -> CandleArrays:
+        return cls(df["date"].dt.as_unit("ns").astype("int64").to_numpy(),
+                   df["open"].to_numpy(dtype=float), df["high"].to_numpy(dtype=float))
+
+    def highest_closed_high(self, since: datetime, now: datetime) -> float:
+        """Highest high of the candles opened at or after `since`'s candle and closed by `now`
+        (-inf when none has closed yet). Within a candle the order of its high and its low is
+        unknown, so the ladder only moves on closed candles."""
+        first = np.searchsorted(self.dates, ns(since.replace(second=0, microsecond=0)))
+        last = np.searchsorted(self.dates, ns(now - CANDLE), side="right")
+        return float(self.highs[first:last].max()) if last > first else float("-inf")
+
+    def open_at(self, now: datetime, default: float) -> float:
+        """Open of the candle opened exactly at `now` (a backtest's current candle), else
+        `default` (live: the current candle is not among the analysed ones)."""
+        index = np.searchsorted(self.dates, ns(now))
+        if index < len(self.dates) and self.dates[index] == ns(now):
+            return float(self.opens[index])
+        return default
+
+
+def ns(moment: datetime) -> int:
+    return int(moment.timestamp() * 1_000_000_000)

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pandas as pd
 import requests
 
 from botpy_ext.simulator.client_config import simulator_exchange
@@ -113,3 +114,24 @@ def load_backtest_stats(results: Path) -> dict:
         name = next(n for n in zipped.namelist() if n.endswith(".json") and "_config" not in n
                     and "market_change" not in n)
         return json.loads(zipped.read(name))["strategy"]
+
+
+def backtest_botpy_trades(datadir: Path, tmp: Path, userdir: Path, timerange: str,
+                          **settings) -> pd.DataFrame:
+    """Backtest BotpyStrategy on `datadir` through a simulator (config overlay `settings`) and
+    return its trades, dates parsed."""
+    results = tmp / "results"
+    results.mkdir()
+    with running_simulator(datadir) as base:
+        config = overlay_config(tmp, "backtest", base, **settings)
+        result = freqtrade(
+            "backtesting", "-c", str(config), "--userdir", str(userdir), "--datadir",
+            str(datadir), "--strategy", "BotpyStrategy", "--strategy-path", str(STRATEGIES),
+            "--timerange", timerange, "--export", "trades", "--backtest-directory",
+            str(results), timeout=900,
+        )
+    assert result.returncode == 0, result.stderr[-3000:]
+    frame = pd.DataFrame(load_backtest_stats(results)["BotpyStrategy"]["trades"])
+    for column in ("open_date", "close_date"):
+        frame[column] = pd.to_datetime(frame[column], utc=True)
+    return frame

@@ -12,36 +12,16 @@ import json
 import pandas as pd
 import pytest
 
-from tests.helpers import (
-    STRATEGIES,
-    freqtrade,
-    load_backtest_stats,
-    overlay_config,
-    running_simulator,
-)
+from tests.helpers import backtest_botpy_trades
 
 ONE_MINUTE = pd.Timedelta(minutes=1)
 
 
 @pytest.fixture(scope="module")
 def trades(synthetic_market, tmp_path_factory, userdir) -> pd.DataFrame:
-    tmp = tmp_path_factory.mktemp("episodes")
-    results = tmp / "results"
-    results.mkdir()
-    with running_simulator(synthetic_market) as base:
-        config = overlay_config(tmp, "backtest", base, minimal_roi={"0": -1},
-                                max_open_trades=-1, stake_amount=20, dry_run_wallet=1_000_000)
-        result = freqtrade(
-            "backtesting", "-c", str(config), "--userdir", str(userdir),
-            "--datadir", str(synthetic_market), "--strategy", "BotpyStrategy",
-            "--strategy-path", str(STRATEGIES),
-            "--timerange", "20240113-20240310", "--export", "trades",
-            "--backtest-directory", str(results), timeout=900,
-        )
-    assert result.returncode == 0, result.stderr[-3000:]
-    frame = pd.DataFrame(load_backtest_stats(results)["BotpyStrategy"]["trades"])
-    frame["open_date"] = pd.to_datetime(frame["open_date"], utc=True)
-    return frame
+    return backtest_botpy_trades(
+        synthetic_market, tmp_path_factory.mktemp("episodes"), userdir, "20240113-20240310",
+        minimal_roi={"0": -1}, max_open_trades=-1, stake_amount=20, dry_run_wallet=1_000_000)
 
 
 def episodes(market) -> list[dict]:

@@ -15,13 +15,7 @@ from botpy_ext.exits.settings import PROFILE_SETTINGS, TradeSettings
 from botpy_ext.exits.stops import freeze, parse_tag
 from botpy_ext.setups.context import INFORMATIVE_TIMEFRAMES
 from botpy_ext.setups.engine import analyse
-from tests.helpers import (
-    STRATEGIES,
-    freqtrade,
-    load_backtest_stats,
-    overlay_config,
-    running_simulator,
-)
+from tests.helpers import backtest_botpy_trades
 
 TIMERANGE = ("2024-01-20", "2024-02-01")
 WALLET = 1000.0
@@ -31,23 +25,9 @@ TICK_TOLERANCE = 0.0001  # rounding of stop prices to the price tick
 
 @pytest.fixture(scope="module")
 def trades(synthetic_market, tmp_path_factory, userdir) -> pd.DataFrame:
-    tmp = tmp_path_factory.mktemp("trades")
-    results = tmp / "results"
-    results.mkdir()
-    with running_simulator(synthetic_market) as base:
-        config = overlay_config(tmp, "backtest", base, dry_run_wallet=WALLET)
-        result = freqtrade(
-            "backtesting", "-c", str(config), "--userdir", str(userdir),
-            "--datadir", str(synthetic_market), "--strategy", "BotpyStrategy",
-            "--strategy-path", str(STRATEGIES), "--export", "trades",
-            "--timerange", f"{TIMERANGE[0].replace('-', '')}-{TIMERANGE[1].replace('-', '')}",
-            "--backtest-directory", str(results), timeout=900,
-        )
-    assert result.returncode == 0, result.stderr[-3000:]
-    frame = pd.DataFrame(load_backtest_stats(results)["BotpyStrategy"]["trades"])
-    for column in ("open_date", "close_date"):
-        frame[column] = pd.to_datetime(frame[column], utc=True)
-    return frame
+    timerange = f"{TIMERANGE[0].replace('-', '')}-{TIMERANGE[1].replace('-', '')}"
+    return backtest_botpy_trades(synthetic_market, tmp_path_factory.mktemp("trades"), userdir,
+                                 timerange, dry_run_wallet=WALLET)
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@
     botpy demo                       synthetic market -> simulator -> freqtrade (offline, no keys)
     botpy trade virtual|paper|live   freqtrade trade in that mode (extra options go to freqtrade)
     botpy secrets                    the API server login, generated on first use
+    botpy fear-greed download        the Fear & Greed Index history, for backtests
 """
 
 from __future__ import annotations
@@ -141,6 +142,20 @@ def show_secrets(args: argparse.Namespace) -> int:
     return 0
 
 
+def download_fear_greed(args: argparse.Namespace) -> int:
+    from botpy_ext.guards.fear_greed import FearGreedError, download_history
+    from botpy_ext.guards.settings import FearGreedSettings
+
+    settings = FearGreedSettings(**({"url": args.url} if args.url else {}))
+    path = Path(args.out) if args.out else Path(args.userdir) / "data" / settings.history_file
+    try:
+        days = download_history(settings, path)
+    except FearGreedError as exc:
+        raise LaunchError(f"Fear & Greed download failed: {exc}") from None
+    logger.info("Fear & Greed Index: %d days written to %s", days, path)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="botpy", description=__doc__.splitlines()[0])
     parser.add_argument("--userdir", default="user_data", help="freqtrade user directory")
@@ -151,6 +166,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--datadir", help="virtual: datadir to replay (default: synthetic market)")
     run.add_argument("--start", help="virtual: dataset time (ISO, UTC) the replay starts at")
     commands.add_parser("secrets", help="show where the API server login is kept")
+    fear_greed = commands.add_parser("fear-greed", help="Fear & Greed Index data")
+    fear_greed.add_argument("action", choices=["download"])
+    fear_greed.add_argument("--url", help="the index's API (default: alternative.me)")
+    fear_greed.add_argument("--out", help="file to write (default: <userdir>/data/"
+                            "fear_greed.json)")
     return parser
 
 
@@ -164,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
             return demo(args)
         if args.command == "trade":
             return trade(args, extra)
+        if args.command == "fear-greed":
+            return download_fear_greed(args)
         return show_secrets(args)
     except LaunchError as exc:
         logger.error("%s", exc)

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 import requests
 
+from botpy_ext.guards.settings import GUARD_SETTINGS
 from botpy_ext.simulator.client_config import simulator_exchange
 
 REPO = Path(__file__).resolve().parents[1]
@@ -77,17 +78,30 @@ def wait_until(condition, timeout: float, interval: float = 0.2) -> None:
     raise AssertionError(f"condition not met within {timeout} s")
 
 
+GUARDS_OFF = {name: {"enabled": False} for name in GUARD_SETTINGS}
+# The real data come without a Fear & Greed history (and the tests have no network).
+NO_FEAR_GREED = {"fear_greed": {"enabled": False}}
+
+
 def overlay_config(
-    tmp: Path, mode: str, base_url: str, pairs: list[str] | None = None, **settings
+    tmp: Path, mode: str, base_url: str, pairs: list[str] | None = None,
+    guards: dict | None = None, **settings
 ) -> Path:
-    """A config that includes `user_data/config/<mode>.json` and points it at `base_url`."""
+    """A config that includes `user_data/config/<mode>.json` and points it (exchange and Fear &
+    Greed Index) at the simulator at `base_url`; `guards` overrides `botpy.guards` sections.
+    The sector map is the repository's (test user directories have none)."""
     path = tmp / f"{mode}-test.json"
     exchange = simulator_exchange(base_url)
     if pairs:
         exchange["pair_whitelist"] = pairs
+    sections = {"sector": {"map_file": str(CONFIG_DIR / "sectors.json")},
+                "fear_greed": {"url": f"{base_url}/fng/"}}
+    for name, values in (guards or {}).items():
+        sections[name] = sections.get(name, {}) | values
     config = {
         "add_config_files": [str(CONFIG_DIR / f"{mode}.json")],
         "exchange": exchange,
+        "botpy": {"guards": sections},
         **settings,
     }
     path.write_text(json.dumps(config, indent=2))

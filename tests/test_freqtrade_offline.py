@@ -17,6 +17,7 @@ import requests
 from tests.helpers import (
     BIN,
     CONFIG_DIR,
+    NO_FEAR_GREED,
     REPO,
     STRATEGIES,
     TEST_SECRETS,
@@ -182,7 +183,10 @@ class TestBotpyAnalysis:
 
     def test_lookahead_analysis_finds_no_bias(self, static_simulator, real_data, tmp_path,
                                               userdir):
-        config = overlay_config(tmp_path, "backtest", static_simulator)
+        # the cross-pair sector guard off (freqtrade's analysis runs pairs apart); the real
+        # data have no Fear & Greed history
+        config = overlay_config(tmp_path, "backtest", static_simulator,
+                                guards=NO_FEAR_GREED | {"sector": {"enabled": False}})
         report = tmp_path / "lookahead.csv"
         result = freqtrade(
             "lookahead-analysis", "-c", str(config), "--userdir", str(userdir),
@@ -199,7 +203,7 @@ class TestBotpyAnalysis:
 
     def test_recursive_analysis_shows_no_variance_at_the_startup_count(
             self, static_simulator, real_data, tmp_path, userdir):
-        config = overlay_config(tmp_path, "backtest", static_simulator)
+        config = overlay_config(tmp_path, "backtest", static_simulator, guards=NO_FEAR_GREED)
         result = freqtrade(
             "recursive-analysis", "-c", str(config), "--userdir", str(userdir),
             "--datadir", str(real_data), "--strategy", "BotpyStrategy",
@@ -230,7 +234,7 @@ def test_out_of_range_strategy_parameter_stops_freqtrade(static_simulator, real_
     shutil.copy(STRATEGIES / "BotpyStrategy.py", strategies)
     (strategies / "BotpyStrategy.json").write_text(json.dumps(
         {"strategy_name": "BotpyStrategy", "params": {"buy": {"precision_rsi_max": 95.0}}}))
-    config = overlay_config(tmp_path, "backtest", static_simulator)
+    config = overlay_config(tmp_path, "backtest", static_simulator, guards=NO_FEAR_GREED)
     result = freqtrade(
         "backtesting", "-c", str(config), "--userdir", str(userdir), "--datadir", str(real_data),
         "--strategy", "BotpyStrategy", "--strategy-path", str(strategies),

@@ -13,6 +13,7 @@ import requests
 
 from tests.helpers import (
     BIN,
+    GUARDS_OFF,
     REPO,
     STRATEGIES,
     TEST_SECRETS,
@@ -83,7 +84,7 @@ def test_trade_state_survives_a_sigkill(synthetic_market, tmp_path, userdir):
     with running_simulator(synthetic_market, "--clock", "replay", "--start", REPLAY_START,
                            log=tmp_path / "sim.log") as base:
         config = overlay_config(
-            tmp_path, "virtual", base, pairs=[PAIR, "BTC/USDT"],
+            tmp_path, "virtual", base, pairs=[PAIR, "BTC/USDT"], guards=GUARDS_OFF,
             db_url=f"sqlite:///{tmp_path / 'restart.sqlite'}", force_entry_enable=True,
             api_server={"listen_port": port}, max_open_trades=1,
         )

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import signal
 import sys
@@ -53,16 +54,32 @@ def build_clock(args: argparse.Namespace, pairs: dict[str, PairData]) -> Clock:
     return replay_clock(start, align=args.align)
 
 
+FEAR_GREED_FILE = "fear_greed.json"
+
+
+def load_fear_greed(path: Path) -> list[dict] | None:
+    """The rows of a Fear & Greed history file, or None (not served) if there is none."""
+    if not path.exists():
+        logger.info("no %s in the datadir: /fng/ answers 404", path.name)
+        return None
+    try:
+        return json.loads(path.read_text())["data"]
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise DatasetError(f"{path}: not a Fear & Greed history ({exc!r})") from None
+
+
 def serve(args: argparse.Namespace) -> int:
     try:
         pairs = load_datadir(Path(args.datadir))
         faults = Faults(**{name: getattr(args, name) for name in FAULT_SWITCHES})
         clock = build_clock(args, pairs)
+        fear_greed = load_fear_greed(Path(args.datadir) / FEAR_GREED_FILE)
     except (DatasetError, ValueError) as exc:
         logger.error("%s", exc)
         return 2
     state = SimulatorState(
-        MarketView(pairs, clock), faults=faults, book=BookModel(depth_minutes=args.book_depth)
+        MarketView(pairs, clock), faults=faults, book=BookModel(depth_minutes=args.book_depth),
+        fear_greed=fear_greed,
     )
     describe_start(state, args)
     config = uvicorn.Config(

@@ -46,6 +46,8 @@ class SimulatorState:
     faults: Faults = Faults()
     book: BookModel = BookModel()
     rng: random.Random = field(default_factory=lambda: random.Random(0))
+    # Fear & Greed rows (alternative.me format, any order) served at /fng/; None: not served
+    fear_greed: list[dict] | None = None
 
 
 # ---- request parameters -------------------------------------------------------------------
@@ -186,8 +188,32 @@ def create_app(state: SimulatorState) -> FastAPI:
     install_error_handlers(app)
     install_fault_middleware(app)
     add_market_routes(app, state)
+    add_fear_greed_route(app, state)
     add_admin_routes(app, state)
     return app
+
+
+def add_fear_greed_route(app: FastAPI, state: SimulatorState) -> None:
+    """alternative.me's `GET /fng/?limit=N` from the datadir's fear_greed.json: the days up to
+    the replayed time (all on the static clock), newest first, shifted like the candles."""
+
+    @app.get("/fng/")
+    def fear_greed_index(request: Request) -> JSONResponse:
+        if state.fear_greed is None:
+            return JSONResponse({"name": "Fear and Greed Index", "data": [],
+                                 "metadata": {"error": "no fear_greed.json in the datadir"}},
+                                status_code=404)
+        clock = state.view.clock
+        limit = param_int(request, "limit", 1)
+        until_s = clock.dataset_now_ms() // 1000 if clock.replay else None
+        shift_s = clock.offset_ms // 1000 if clock.replay else 0
+        rows = sorted((row for row in state.fear_greed
+                       if until_s is None or int(row["timestamp"]) <= until_s),
+                      key=lambda row: -int(row["timestamp"]))
+        rows = [row | {"timestamp": str(int(row["timestamp"]) + shift_s)}
+                for row in (rows[:limit] if limit else rows)]
+        return JSONResponse({"name": "Fear and Greed Index", "data": rows,
+                             "metadata": {"error": None}})
 
 
 def install_error_handlers(app: FastAPI) -> None:

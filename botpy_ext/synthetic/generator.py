@@ -312,6 +312,23 @@ def market_info(market: SyntheticMarket) -> dict[str, Any]:
     }
 
 
+FEAR_GREED_RANGE = (30, 70)  # synthetic index: never in the extreme bands (no planted risk-off)
+
+
+def fear_greed_history(market: SyntheticMarket) -> dict[str, Any]:
+    """A synthetic daily Fear & Greed Index in alternative.me's format (newest first): a
+    bounded random walk, so that the guard has a value for every day of the market."""
+    rng = np.random.default_rng(market.seed + 1)
+    low, high = FEAR_GREED_RANGE
+    value, rows = (low + high) / 2, []
+    for day in range(market.days):
+        value = float(np.clip(value + rng.normal(0, 4), low, high))
+        stamp = market.start + pd.Timedelta(days=day)
+        rows.append({"value": str(round(value)), "value_classification": "synthetic",
+                     "timestamp": str(int(stamp.timestamp()))})
+    return {"name": "Fear and Greed Index (synthetic)", "data": rows[::-1]}
+
+
 def write_market(market: SyntheticMarket, out_dir: Path) -> None:
     """Write freqtrade feather files for every pair and timeframe, episodes.json, market.json."""
     out_dir = Path(out_dir)
@@ -324,6 +341,7 @@ def write_market(market: SyntheticMarket, out_dir: Path) -> None:
     for name, content in (
         ("episodes.json", ground_truth(market)),
         ("market.json", market_info(market)),
+        ("fear_greed.json", fear_greed_history(market)),
     ):
         (out_dir / name).write_text(json.dumps(content, sort_keys=True, indent=2) + "\n")
     logger.info("wrote synthetic market to %s", out_dir)

@@ -7,8 +7,10 @@ installed here as freqtrade parameters).
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
+from freqtrade.enums import RunMode
 from freqtrade.persistence import Order, Trade
 from freqtrade.strategy import IStrategy, stoploss_from_absolute
 from pandas import DataFrame
@@ -25,6 +27,10 @@ from botpy_ext.exits.stops import (
     stop_distance,
     take_profit_price,
 )
+from botpy_ext.guards.columns import COLUMNS as GUARD_COLUMNS
+from botpy_ext.guards.columns import guard_columns
+from botpy_ext.guards.refusal import Refusal
+from botpy_ext.guards.sources import GuardSources
 from botpy_ext.scanner.plot import PLOT_CONFIG
 from botpy_ext.setups.context import INFORMATIVE_TIMEFRAMES
 from botpy_ext.setups.engine import EngineSettings, analyse
@@ -36,6 +42,7 @@ STAGE = "botpy_stop_stage"  # custom data: the stage of the stop in place
 SCALE_DECIDED = "botpy_scale_decided"  # custom data: the scale-in window has passed
 STOP_EXITS = {"stop_loss", "stoploss_on_exchange", "trailing_stop_loss"}
 ONE_MINUTE = timedelta(minutes=1)
+logger = logging.getLogger(__name__)
 
 
 class BotpyStrategy(IStrategy):
@@ -64,6 +71,9 @@ class BotpyStrategy(IStrategy):
         # freqtrade's in-memory custom data of backtesting is a list scanned on every read.
         self._memory: dict[tuple, dict] = {}
         self._candles: dict[str, CandleArrays] = {}  # per pair, for the stop ladder
+        self._settings: dict[str, object] = {}  # per bot loop, see `settings`
+        # capital guards: the config's `botpy.guards` section, refused at start-up if invalid
+        self.guards = GuardSources(config)
 
     def bot_start(self, **kwargs) -> None:
         self.engine_settings()  # refuse out-of-range parameter values at start-up
@@ -72,17 +82,24 @@ class BotpyStrategy(IStrategy):
             self.profile_exits(name)
 
     def engine_settings(self) -> EngineSettings:
-        return EngineSettings(**{
+        return self.settings("engine", lambda: EngineSettings(**{
             group: parameters.current(self, group, settings)
             for group, settings in SETTINGS_GROUPS.items()
-        })
+        }))
 
     def trade_settings(self) -> TradeSettings:
-        return parameters.current(self, "trade", TradeSettings)
+        return self.settings("trade", lambda: parameters.current(self, "trade", TradeSettings))
 
     def profile_exits(self, profile: str):
         name = profile if profile in PROFILE_SETTINGS else "sniper"  # ignition: stop unused
-        return parameters.current(self, name, PROFILE_SETTINGS[name])
+        return self.settings(name, lambda: parameters.current(self, name, PROFILE_SETTINGS[name]))
+
+    def settings(self, name: str, build):
+        """Settings read once per bot loop (per candle in a backtest): callbacks ask for them for
+        every open trade, and hyperopt changes them only between epochs."""
+        if name not in self._settings:
+            self._settings[name] = build()
+        return self._settings[name]
 
     # ---- signals --------------------------------------------------------------------------
 
@@ -96,6 +113,8 @@ class BotpyStrategy(IStrategy):
             tf: self.dp.get_pair_dataframe(metadata["pair"], tf) for tf in INFORMATIVE_TIMEFRAMES
         }
         analysed = analyse(dataframe, informative, self.engine_settings())
+        btc = self.dp.get_pair_dataframe(BTC_PAIR, self.timeframe)
+        analysed = guard_columns(analysed, informative["1h"], btc, self.guards.settings)
         self._candles[metadata["pair"]] = CandleArrays.of(analysed)
         return analysed
 
@@ -107,6 +126,36 @@ class BotpyStrategy(IStrategy):
 
     def populate_exit_trend(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
         return dataframe
+
+    # ---- capital guards -------------------------------------------------------------------
+
+    def bot_loop_start(self, current_time: datetime, **kwargs) -> None:
+        self._settings.clear()
+        self.guards.refresh(current_time)
+
+    def confirm_trade_entry(self, pair: str, order_type: str, amount: float, rate: float,
+                            time_in_force: str, current_time: datetime, entry_tag: str | None,
+                            side: str, **kwargs) -> bool:
+        df, _ = self.dp.get_analyzed_dataframe(pair, self.timeframe)
+        signal = df.iloc[-1][list(GUARD_COLUMNS)].to_dict() if len(df) else {}
+        refusal = self.guards.first_refusal(
+            pair, parse_tag(entry_tag)[0], current_time, amount * rate, signal,
+            self.last_close, self.wallets.get_starting_balance(), self.dp)
+        if refusal is not None:
+            self.report(refusal, current_time)
+        return refusal is None
+
+    def last_close(self, pair: str) -> float | None:
+        df, _ = self.dp.get_analyzed_dataframe(pair, self.timeframe)
+        return float(df["close"].iloc[-1]) if len(df) else None
+
+    def report(self, refusal: Refusal, current_time: datetime) -> None:
+        """Log a refused entry; in dry-run/live also a strategy message and a lock."""
+        logger.info("Entry refused at %s by %s", f"{current_time:%Y-%m-%d %H:%M}", refusal.text())
+        if self.dp.runmode in (RunMode.DRY_RUN, RunMode.LIVE):
+            self.dp.send_msg(f"\U0001f6e1 BOTPY guard {refusal.text()}")
+            until = refusal.until or current_time.replace(second=0, microsecond=0) + ONE_MINUTE
+            self.lock_pair(refusal.scope, until, reason=refusal.text())
 
     # ---- sizing and scaling in ------------------------------------------------------------
 
@@ -151,8 +200,11 @@ class BotpyStrategy(IStrategy):
 
     # ---- frozen facts, stops, take-profit, exit reasons -----------------------------------
 
+    def memory(self, trade: Trade) -> dict:
+        return self._memory.setdefault((trade.id, trade.pair, trade.open_date_utc), {})
+
     def remembered(self, trade: Trade, key: str):
-        memory = self._memory.setdefault((trade.id, trade.pair, trade.open_date_utc), {})
+        memory = self.memory(trade)
         if key not in memory:
             memory[key] = trade.get_custom_data(key)
         return memory[key]
@@ -160,7 +212,7 @@ class BotpyStrategy(IStrategy):
     def remember(self, trade: Trade, key: str, value) -> None:
         """Write through: custom data (database live, memory in backtests) and this cache."""
         trade.set_custom_data(key, value)
-        self._memory.setdefault((trade.id, trade.pair, trade.open_date_utc), {})[key] = value
+        self.memory(trade)[key] = value
 
     def facts(self, trade: Trade) -> TradeFacts | None:
         stored = self.remembered(trade, FACTS)
@@ -176,6 +228,8 @@ class BotpyStrategy(IStrategy):
                            self.full_stake(trade, setup), self.profile_exits(profile),
                            self.trade_settings())
             self.remember(trade, FACTS, facts.as_dict())
+            # a trade frozen by this process has no other custom data yet: no need to read it
+            self.memory(trade).update({STAGE: None, SCALE_DECIDED: None})
         elif order.ft_order_side == trade.exit_side:
             if trade.exit_reason in STOP_EXITS:
                 rename_exit(trade, self.remembered(trade, STAGE) or trade.exit_reason)
@@ -189,7 +243,7 @@ class BotpyStrategy(IStrategy):
 
     def ladder_stop(self, pair: str, trade: Trade, facts: TradeFacts, current_time: datetime):
         """The ladder's stop at `current_time`, computed once per trade and candle."""
-        memory = self._memory.setdefault((trade.id, trade.pair, trade.open_date_utc), {})
+        memory = self.memory(trade)
         if memory.get("ladder_at") != current_time:
             highest = self._candles[pair].highest_closed_high(trade.open_date_utc, current_time)
             memory["ladder"] = current_stop(

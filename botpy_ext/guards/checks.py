@@ -1,0 +1,95 @@
+"""All guards before one entry, cheapest and broadest first; the first refusal wins."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from botpy_ext.guards import anti_whale, btc_breaker, liquidity, pnl, sector
+from botpy_ext.guards.refusal import Refusal
+from botpy_ext.guards.settings import GuardSettings
+
+ENTRY_GUARDS = ("losing_streak", "daily_loss", "btc_breaker", "fear_greed", "sector",
+                "anti_whale", "liquidity")
+
+
+@dataclass(frozen=True)
+class EntryFacts:
+    """What the guards look at for one entry."""
+
+    pair: str
+    setup: str  # precision, momentum, ignition
+    now: datetime
+    order_value: float  # quote currency
+    signal: Mapping[str, Any]  # the signal candle's guard columns (`columns.COLUMNS`)
+    open_pairs: Sequence[str]
+    closed: Sequence[pnl.ClosedTrade]
+    open_pnl: float
+    starting_balance: float
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Guard inputs that come from outside the candles."""
+
+    sectors: Mapping[str, str]  # asset -> sector
+    fear_greed: Callable[[datetime], Refusal | None]  # live feed or backtest history
+    order_book: Callable[[], dict | None] | None  # dry-run/live; None: backtest proxy
+
+
+def first_refusal(facts: EntryFacts, settings: GuardSettings,
+                  sources: Sources) -> Refusal | None:
+    for name in ENTRY_GUARDS:
+        if getattr(settings, name).enabled:
+            refusal = CHECKS[name](facts, settings, sources)
+            if refusal is not None:
+                return refusal
+    return None
+
+
+def _streak(facts: EntryFacts, settings: GuardSettings, sources: Sources) -> Refusal | None:
+    return pnl.check_losing_streak(facts.now, facts.closed, settings.losing_streak)
+
+
+def _daily(facts: EntryFacts, settings: GuardSettings, sources: Sources) -> Refusal | None:
+    return pnl.check_daily_loss(facts.now, facts.closed, facts.open_pnl,
+                                facts.starting_balance, settings.daily_loss)
+
+
+def _breaker(facts: EntryFacts, settings: GuardSettings, sources: Sources) -> Refusal | None:
+    signal = facts.signal
+    return btc_breaker.check(bool(signal.get("btc_candle")), signal.get("btc_block_until"),
+                             signal.get("btc_last_trip"), facts.now, settings.btc_breaker)
+
+
+def _fear_greed(facts: EntryFacts, settings: GuardSettings, sources: Sources) -> Refusal | None:
+    return sources.fear_greed(facts.now)
+
+
+def _sector(facts: EntryFacts, settings: GuardSettings, sources: Sources) -> Refusal | None:
+    return sector.check(facts.pair, facts.open_pairs, sources.sectors, settings.sector)
+
+
+def _whale(facts: EntryFacts, settings: GuardSettings, sources: Sources) -> Refusal | None:
+    return anti_whale.check(facts.setup, facts.signal.get("whale_share", float("nan")),
+                            settings.anti_whale, facts.pair)
+
+
+def _liquidity(facts: EntryFacts, settings: GuardSettings, sources: Sources) -> Refusal | None:
+    if sources.order_book is None:
+        return liquidity.check_proxy(facts.signal.get("quote_volume_mean", float("nan")),
+                                     facts.order_value, settings.liquidity, facts.pair)
+    try:
+        book = sources.order_book()
+    except Exception as exc:  # any failure of the exchange call refuses, with its message
+        return Refusal(liquidity.GUARD, f"{facts.pair}: order book unavailable: {exc}", None,
+                       facts.pair)
+    return liquidity.check_book(book, facts.order_value, settings.liquidity, facts.pair)
+
+
+CHECKS: dict[str, Callable[[EntryFacts, GuardSettings, Sources], Refusal | None]] = {
+    "losing_streak": _streak, "daily_loss": _daily, "btc_breaker": _breaker,
+    "fear_greed": _fear_greed, "sector": _sector, "anti_whale": _whale, "liquidity": _liquidity,
+}

@@ -1,0 +1,65 @@
+"""Sector correlation: at most `max_open` open trades per sector, counted from open trades.
+
+The map is a user-editable JSON file (`user_data/config/sectors.json`):
+`{"sectors": {"L1": ["ETH", "SOL", ...], ...}}`. Assets missing from it are each in their own
+sector (`unknown: "own"`) or all in one named sector.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+from botpy_ext.guards.refusal import Refusal
+from botpy_ext.guards.settings import SectorSettings
+
+GUARD = "sector"
+OWN = "own"
+
+
+class SectorMapError(ValueError):
+    pass
+
+
+def load_map(path: Path) -> dict[str, str]:
+    """asset -> sector from the map file; a clear error for a missing or malformed file."""
+    try:
+        raw = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise SectorMapError(f"sector map {path} not found (botpy.guards.sector.map_file)") \
+            from None
+    except json.JSONDecodeError as exc:
+        raise SectorMapError(f"sector map {path} is not valid JSON: {exc}") from None
+    sectors = raw.get("sectors") if isinstance(raw, dict) else None
+    if not isinstance(sectors, dict) or not all(
+            isinstance(assets, list) and all(isinstance(a, str) for a in assets)
+            for assets in sectors.values()):
+        raise SectorMapError(f"sector map {path}: expected {{\"sectors\": {{\"<sector>\": "
+                             f"[\"<asset>\", ...]}}}}")
+    mapping: dict[str, str] = {}
+    for sector, assets in sectors.items():
+        for asset in assets:
+            if asset.upper() in mapping:
+                raise SectorMapError(f"sector map {path}: {asset.upper()} is in both "
+                                     f"{mapping[asset.upper()]} and {sector}")
+            mapping[asset.upper()] = sector
+    return mapping
+
+
+def sector_of(pair: str, mapping: dict[str, str], unknown: str) -> str:
+    base = pair.split("/")[0].upper()
+    if base in mapping:
+        return mapping[base]
+    return f"{base} (unmapped)" if unknown == OWN else unknown
+
+
+def check(pair: str, open_pairs: Iterable[str], mapping: dict[str, str],
+          settings: SectorSettings) -> Refusal | None:
+    sector = sector_of(pair, mapping, settings.unknown)
+    holders = sorted(p for p in open_pairs
+                     if p != pair and sector_of(p, mapping, settings.unknown) == sector)
+    if len(holders) >= settings.max_open:
+        return Refusal(GUARD, f"{pair}: sector {sector} already holds {len(holders)} open "
+                       f"trade(s) ({', '.join(holders)}; max {settings.max_open})", None, pair)
+    return None

@@ -1,0 +1,81 @@
+"""The strategy's side of the guards: settings, sector map and Fear & Greed source loaded at
+start-up (a bad value or file stops freqtrade there), and the entry facts gathered from
+freqtrade's trades, wallets and data provider for `checks.first_refusal`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from freqtrade.enums import RunMode
+from freqtrade.exceptions import OperationalException
+from freqtrade.persistence import Trade
+
+from botpy_ext.guards import checks, fear_greed, sector, settings
+from botpy_ext.guards.refusal import Refusal
+
+LIVE_MODES = (RunMode.DRY_RUN, RunMode.LIVE)
+
+
+class GuardSources:
+    def __init__(self, config: dict) -> None:
+        self.settings = settings.load(config)
+        self.live = RunMode(config.get("runmode", RunMode.OTHER)) in LIVE_MODES
+        userdir = Path(config.get("user_data_dir", "user_data"))
+        self.sectors: Mapping[str, str] = {}
+        self.feed: fear_greed.FearGreedFeed | None = None
+        self.history: dict = {}
+        try:
+            if self.settings.sector.enabled:
+                self.sectors = sector.load_map(in_dir(self.settings.sector.map_file,
+                                                      userdir / "config"))
+            if self.settings.fear_greed.enabled and self.live:
+                self.feed = fear_greed.FearGreedFeed(self.settings.fear_greed)
+            elif self.settings.fear_greed.enabled:
+                self.history = fear_greed.load_history(self.history_path(config, userdir))
+        except (sector.SectorMapError, fear_greed.FearGreedError) as exc:
+            raise OperationalException(str(exc)) from None
+
+    def history_path(self, config: dict, userdir: Path) -> Path:
+        name = Path(self.settings.fear_greed.history_file)
+        if name.is_absolute():
+            return name
+        candidates = [Path(config["datadir"]) / name] if config.get("datadir") else []
+        candidates.append(userdir / "data" / name)
+        return next((path for path in candidates if path.exists()), candidates[-1])
+
+    def refresh(self, now: datetime) -> None:
+        """Dry-run/live: fetch the Fear & Greed Index when it is due (`bot_loop_start`)."""
+        if self.feed is not None:
+            self.feed.refresh(now)
+
+    def fear_greed(self, now: datetime) -> Refusal | None:
+        if self.feed is not None:
+            refusal = self.feed.check(now)
+            return refusal and refusal._replace(until=self.feed.next_fetch)
+        return fear_greed.check_history(self.history, now, self.settings.fear_greed)
+
+    def first_refusal(self, pair: str, setup: str, now: datetime, order_value: float,
+                      signal: Mapping[str, Any], last_close: Callable[[str], float | None],
+                      starting_balance: float, dp) -> Refusal | None:
+        open_trades = Trade.get_trades_proxy(is_open=True)
+        facts = checks.EntryFacts(
+            pair=pair, setup=setup, now=now, order_value=order_value, signal=signal,
+            open_pairs=[trade.pair for trade in open_trades],
+            closed=[(trade.close_date_utc, trade.close_profit_abs or 0.0)
+                    for trade in Trade.get_trades_proxy(is_open=False)],
+            open_pnl=sum(trade.calc_profit(rate) for trade in open_trades
+                         if (rate := last_close(trade.pair))),
+            starting_balance=starting_balance,
+        )
+        book = ((lambda: dp.orderbook(pair, self.settings.liquidity.book_depth))
+                if self.live else None)
+        sources = checks.Sources(self.sectors, self.fear_greed, book)
+        return checks.first_refusal(facts, self.settings, sources)
+
+
+def in_dir(name: str, directory: Path) -> Path:
+    path = Path(name)
+    return path if path.is_absolute() else directory / path

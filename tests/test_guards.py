@@ -1,0 +1,502 @@
+"""The capital guards' pure decisions, each on both sides of its threshold, and their failure
+modes; the Fear & Greed client against a local stub server."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import numpy as np
+import pandas as pd
+import pytest
+from freqtrade.exceptions import OperationalException
+
+from botpy_ext.guards import anti_whale, btc_breaker, checks, fear_greed, liquidity, pnl, sector
+from botpy_ext.guards.columns import guard_columns
+from botpy_ext.guards.refusal import Refusal
+from botpy_ext.guards.settings import (
+    AntiWhaleSettings,
+    BtcBreakerSettings,
+    DailyLossSettings,
+    FearGreedSettings,
+    GuardSettings,
+    LiquiditySettings,
+    LosingStreakSettings,
+    SectorSettings,
+    load,
+    markdown_table,
+)
+from tests.helpers import CONFIG_DIR, REPO
+
+NOW = datetime(2024, 2, 15, 14, 20, tzinfo=UTC)
+
+
+# ---- settings ---------------------------------------------------------------------------
+
+def test_defaults_load_from_an_empty_config():
+    assert load({}) == GuardSettings()
+    assert load({"botpy": {"mode": "virtual"}}).daily_loss.limit == 0.03
+
+
+@pytest.mark.parametrize(("section", "message"), [
+    ({"guards": {"daily_loss": {"limit": 0.9}}},
+     "botpy.guards.daily_loss.limit must be in [0.005, 0.5], got 0.9"),
+    ({"guards": {"losing_streak": {"losses": 1}}},
+     "botpy.guards.losing_streak.losses must be in [2, 50], got 1"),
+    ({"guards": {"fear_greed": {"on_unavailable": "maybe"}}},
+     "botpy.guards.fear_greed.on_unavailable must be one of ['block', 'allow'], got 'maybe'"),
+    ({"guards": {"anti_whale": {"max_hourly_share": "5%"}}},
+     "botpy.guards.anti_whale.max_hourly_share must be a float, got '5%'"),
+    ({"guards": {"sector": {"enabled": 1}}},
+     "botpy.guards.sector.enabled must be a bool, got 1"),
+    ({"guards": {"daily_loss": {"limt": 0.05}}},
+     "botpy.guards.daily_loss.limt is not a setting"),
+    ({"guards": {"whales": {}}}, "botpy.guards.whales is not a setting"),
+    ({"mode": "demo-live"}, "botpy.mode must be one of"),
+    ({"guards": []}, "botpy.guards must be an object"),
+])
+def test_bad_values_are_refused_with_the_key_and_the_allowed_range(section, message):
+    with pytest.raises(OperationalException, match="Invalid config: ") as error:
+        load({"botpy": section})
+    assert message in str(error.value)
+
+
+def test_integers_are_accepted_for_decimal_settings():
+    assert load({"botpy": {"guards": {"btc_breaker": {"fall": 0.02},
+                                      "losing_streak": {"pause_hours": 2}}}}
+                ).losing_streak.pause_hours == 2
+
+
+def test_docs_list_every_guard_setting():
+    assert markdown_table() in (REPO / "docs" / "guards.md").read_text()
+
+
+# ---- liquidity --------------------------------------------------------------------------
+
+def book(best_ask=100.0, spread=0.0005, ask_amount=10.0, levels=5, step=0.001):
+    asks = [[best_ask * (1 + i * step), ask_amount] for i in range(levels)]
+    return {"asks": asks, "bids": [[best_ask * (1 - spread), 10.0]]}
+
+
+def test_order_book_with_depth_and_a_narrow_spread_passes():
+    # 5 levels within 0.5 % of the ask: ~5 × 1,000 = 5,000 >= 3 × 1,600
+    assert liquidity.check_book(book(), 1600.0, LiquiditySettings(), "ETH/USDT") is None
+
+
+def test_thin_order_book_is_refused():
+    refusal = liquidity.check_book(book(), 1700.0, LiquiditySettings(), "ETH/USDT")
+    assert refusal.guard == "liquidity" and "ask depth 5010" in refusal.reason
+    assert refusal.scope == "ETH/USDT"
+
+
+def test_depth_beyond_the_band_does_not_count():
+    wide = book(step=0.004)  # levels at +0 %, +0.4 %, +0.8 % ...: two inside the 0.5 % band
+    assert liquidity.check_book(wide, 600.0, LiquiditySettings(), "X/USDT") is None
+    assert liquidity.check_book(wide, 700.0, LiquiditySettings(), "X/USDT") is not None
+
+
+def test_wide_spread_is_refused():
+    assert liquidity.check_book(book(spread=0.0019), 10.0, LiquiditySettings(), "X") is None
+    refusal = liquidity.check_book(book(spread=0.0021), 10.0, LiquiditySettings(), "X")
+    assert "spread 0.210% above 0.200%" in refusal.reason
+
+
+@pytest.mark.parametrize("empty", [None, {}, {"asks": [], "bids": [[1, 1]]}])
+def test_missing_order_book_is_refused(empty):
+    refusal = liquidity.check_book(empty, 10.0, LiquiditySettings(), "X/USDT")
+    assert "order book empty or unavailable" in refusal.reason
+
+
+def test_backtest_proxy_compares_recent_quote_volume_with_the_order():
+    df = pd.DataFrame({"close": [10.0] * 20, "volume": [100.0] * 19 + [400.0]})
+    mean = liquidity.quote_volume_mean(df, 15)
+    assert np.isnan(mean.iloc[13]) and mean.iloc[18] == 1000.0 and mean.iloc[19] == 1200.0
+    settings = LiquiditySettings()
+    assert liquidity.check_proxy(1000.0, 200.0, settings, "X") is None
+    assert "below 5 x order value (1005)" in liquidity.check_proxy(1000.0, 201.0, settings,
+                                                                   "X").reason
+    assert "no 1m volume history" in liquidity.check_proxy(float("nan"), 1.0, settings,
+                                                           "X").reason
+
+
+# ---- anti-whale -------------------------------------------------------------------------
+
+def hours(volumes) -> pd.DataFrame:
+    dates = pd.date_range("2024-01-01", periods=len(volumes), freq="1h", tz="UTC")
+    return pd.DataFrame({"date": dates, "volume": volumes})
+
+
+def test_hourly_mean_is_over_24_closed_hours():
+    mean = anti_whale.hourly_mean_24h(hours([1000.0] * 23 + [2200.0]))["volume_mean_24"]
+    assert mean.iloc[:23].isna().all() and mean.iloc[23] == pytest.approx(1050.0)
+
+
+def test_whale_candle_is_refused_for_precision_and_momentum_not_ignition():
+    settings = AntiWhaleSettings()
+    share = float(anti_whale.whale_share(pd.Series([51.0]), pd.Series([1000.0])).iloc[0])
+    for setup in ("precision", "momentum"):
+        assert anti_whale.check(setup, 0.05, settings, "X") is None
+        refusal = anti_whale.check(setup, share, settings, "ARB/USDT")
+        assert refusal.guard == "anti_whale" and "5.1% of the mean hourly volume" in refusal.reason
+    assert anti_whale.check("ignition", 0.5, settings, "X") is None
+
+
+def test_whale_guard_without_a_day_of_history_refuses():
+    share = anti_whale.whale_share(pd.Series([10.0]), pd.Series([np.nan])).iloc[0]
+    assert "no 24 h of 1h volume" in anti_whale.check("precision", share, AntiWhaleSettings(),
+                                                      "X").reason
+
+
+def test_whale_share_reads_only_closed_hours():
+    """The 1m rows of an hour see the mean up to the previous hour's candle; the hour's last
+    1m candle closes with the hour's candle and sees it."""
+    df_1h = hours([1000.0] * 24 + [99_000.0])
+    minutes = pd.date_range(df_1h["date"].iloc[24], periods=60, freq="1min", tz="UTC")
+    df = pd.DataFrame({"date": minutes, "open": 1.0, "high": 1.0, "low": 1.0, "close": 1.0,
+                       "volume": 60.0})
+    out = guard_columns(df, df_1h, None, GuardSettings())
+    assert out["whale_share"].iloc[:59].tolist() == pytest.approx([0.06] * 59)  # 60 / 1000
+    assert out["whale_share"].iloc[59] == pytest.approx(60 / ((23 * 1000 + 99_000) / 24))
+
+
+# ---- BTC circuit breaker ----------------------------------------------------------------
+
+def btc(closes, start="2024-02-15 14:00") -> pd.DataFrame:
+    dates = pd.date_range(start, periods=len(closes), freq="1min", tz="UTC")
+    closes = np.asarray(closes, dtype=float)
+    return pd.DataFrame({"date": dates, "open": closes, "high": closes, "low": closes,
+                         "close": closes, "volume": 1.0})
+
+
+def test_a_fall_of_more_than_the_threshold_within_5_minutes_trips():
+    settings = BtcBreakerSettings()
+    path = [100.0] * 5 + [99.5, 99.0, 98.6, 98.4] + [98.4] * 40  # -1.6 % at 14:08
+    breaker = btc_breaker.blocked_until(btc(path), settings)
+    trip = breaker[breaker["btc_fall"] <= -0.015]
+    assert list(trip["date"].dt.strftime("%H:%M")) == ["14:08"]
+    until = breaker["btc_block_until"]
+    assert until.iloc[:8].isna().all()
+    assert (until.iloc[8:] == pd.Timestamp("2024-02-15 14:39", tz="UTC")).all()
+
+
+def test_a_fall_below_the_threshold_does_not_trip():
+    path = [100.0] * 5 + [99.5, 99.0, 98.7, 98.6] + [98.6] * 5  # -1.4 %
+    assert btc_breaker.blocked_until(btc(path), BtcBreakerSettings())["btc_block_until"] \
+        .isna().all()
+
+
+def test_a_slow_fall_outside_the_window_does_not_trip():
+    path = list(np.linspace(100.0, 97.0, 60))  # -3 % in an hour, -0.25 % per 5 minutes
+    assert btc_breaker.blocked_until(btc(path), BtcBreakerSettings())["btc_block_until"] \
+        .isna().all()
+
+
+def test_breaker_blocks_during_the_cooldown_only():
+    settings = BtcBreakerSettings()
+    until = pd.Timestamp("2024-02-15 14:39", tz="UTC")
+    trip = pd.Timestamp("2024-02-15 14:09", tz="UTC")
+    refusal = btc_breaker.check(True, until, trip, datetime(2024, 2, 15, 14, 38, tzinfo=UTC),
+                                settings)
+    assert refusal.guard == "btc_breaker" and refusal.scope == "*"
+    assert refusal.until == until.to_pydatetime()
+    assert btc_breaker.check(True, until, trip, until.to_pydatetime(), settings) is None
+    assert btc_breaker.check(True, pd.NaT, pd.NaT, NOW, settings) is None
+
+
+def test_missing_btc_candle_refuses():
+    path = btc([100.0] * 10)
+    df = btc([5.0] * 12, start="2024-02-15 13:59")  # the alt has a candle BTC does not
+    out = guard_columns(df, hours([1.0] * 30), path, GuardSettings())
+    assert list(out["btc_candle"]) == [False] + [True] * 10 + [False]
+    refusal = btc_breaker.check(False, None, None, NOW, BtcBreakerSettings())
+    assert "BTC/USDT 1m candle missing" in refusal.reason
+
+
+# ---- sector -----------------------------------------------------------------------------
+
+def test_default_sector_map_loads_and_groups_the_large_layer_1s():
+    mapping = sector.load_map(CONFIG_DIR / "sectors.json")
+    assert len(mapping) > 100
+    assert {mapping[a] for a in ("SOL", "AVAX", "NEAR", "ETH")} == {"L1"}
+    assert mapping["ARB"] == mapping["OP"] == "L2"
+    assert mapping["DOGE"] == "Meme" and mapping["LINK"] == "Oracle"
+
+
+def test_synthetic_market_sectors_agree_with_the_default_map():
+    from botpy_ext.synthetic.generator import PAIRS
+
+    mapping = sector.load_map(CONFIG_DIR / "sectors.json")
+    for spec in PAIRS:
+        assert mapping[spec.pair.split("/")[0]] == spec.sector, spec
+
+
+def test_one_open_trade_per_sector():
+    mapping = {"SOL": "L1", "AVAX": "L1", "DOGE": "Meme"}
+    settings = SectorSettings()
+    assert sector.check("AVAX/USDT", ["DOGE/USDT"], mapping, settings) is None
+    refusal = sector.check("AVAX/USDT", ["SOL/USDT", "DOGE/USDT"], mapping, settings)
+    assert refusal.reason == ("AVAX/USDT: sector L1 already holds 1 open trade(s) (SOL/USDT; "
+                              "max 1)")
+    two = SectorSettings(max_open=2)
+    assert sector.check("AVAX/USDT", ["SOL/USDT"], mapping, two) is None
+
+
+def test_unknown_assets_have_their_own_sector_or_a_shared_one():
+    mapping = {"SOL": "L1"}
+    own = SectorSettings()
+    assert sector.check("NEW/USDT", ["OTHER/USDT"], mapping, own) is None
+    shared = SectorSettings(unknown="Unmapped")
+    assert sector.check("NEW/USDT", ["OTHER/USDT"], mapping, shared).reason.startswith(
+        "NEW/USDT: sector Unmapped")
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (None, "not found"),
+    ("{", "is not valid JSON"),
+    ('{"sectors": {"L1": "SOL"}}', "expected"),
+    ('{"sectors": {"L1": ["SOL"], "Meme": ["sol"]}}', "SOL is in both L1 and Meme"),
+])
+def test_bad_sector_map_is_refused(tmp_path, content, message):
+    path = tmp_path / "sectors.json"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(sector.SectorMapError, match=message):
+        sector.load_map(path)
+
+
+# ---- daily loss and losing streak -------------------------------------------------------
+
+def at(hour, minute=0, day=15):
+    return datetime(2024, 2, day, hour, minute, tzinfo=UTC)
+
+
+def test_daily_loss_counts_closed_and_open_pnl_of_the_utc_day():
+    settings = DailyLossSettings()
+    yesterday = [(at(20, day=14), 100.0)]  # the day starts with 1,000 + 100 = 1,100
+    closed = [*yesterday, (at(9), -20.0)]
+    assert pnl.check_daily_loss(at(12), closed, -12.9, 1000.0, settings) is None  # -32.9
+    refusal = pnl.check_daily_loss(at(12), closed, -13.0, 1000.0, settings)  # -33 = -3 %
+    assert refusal.guard == "daily_loss" and refusal.until == at(0, day=16)
+    assert "-3.00%" in refusal.reason
+
+
+def test_daily_loss_of_yesterday_does_not_block_today():
+    closed = [(at(23, day=14), -50.0)]
+    assert pnl.check_daily_loss(at(0, 1), closed, 0.0, 1000.0, DailyLossSettings()) is None
+    assert pnl.check_daily_loss(at(23, 59, day=14), closed, 0.0, 1000.0,
+                                DailyLossSettings()) is not None
+
+
+def test_five_losses_in_a_row_pause_entries():
+    settings = LosingStreakSettings()
+    losses = [(at(8, i), -1.0) for i in range(5)]
+    assert pnl.check_losing_streak(at(9), losses[:4], settings) is None
+    refusal = pnl.check_losing_streak(at(9), losses, settings)
+    assert refusal.guard == "losing_streak" and refusal.until == at(12, 4)
+    assert pnl.check_losing_streak(at(12, 4), losses, settings) is None
+
+
+def test_a_winning_trade_resets_the_count():
+    trades = [(at(8, 0), -1.0), (at(8, 1), -1.0), (at(8, 2), 0.5)] + [
+        (at(8, 3 + i), -1.0) for i in range(4)]
+    assert pnl.check_losing_streak(at(9), trades, LosingStreakSettings()) is None
+
+
+def test_the_pause_resets_the_count():
+    settings = LosingStreakSettings(losses=2, pause_hours=1)
+    trades = [(at(8, 0), -1.0), (at(8, 1), -1.0), (at(9, 30), -1.0)]
+    assert pnl.streak_pause_until(trades, settings) == at(9, 1)
+    assert pnl.check_losing_streak(at(9, 31), trades, settings) is None
+
+
+def test_streak_ignores_trades_closed_after_now():
+    losses = [(at(8, i), -1.0) for i in range(5)]
+    assert pnl.check_losing_streak(at(8, 3), losses, LosingStreakSettings()) is None
+
+
+# ---- Fear & Greed -----------------------------------------------------------------------
+
+def answer(value: int, day: datetime | None = None, label: str = "Fear") -> dict:
+    day = day or at(0)
+    return {"name": "Fear and Greed Index", "data": [
+        {"value": str(value), "value_classification": label,
+         "timestamp": str(int(day.timestamp())), "time_until_update": "1000"}],
+        "metadata": {"error": None}}
+
+
+def test_parse_reads_alternative_me_answers():
+    reading = fear_greed.parse(answer(40))[0]
+    assert reading == fear_greed.Reading(at(0), 40, "Fear")
+
+
+@pytest.mark.parametrize("payload", [None, [], {"data": []}, {"data": [{"value": "x"}]},
+                                     {"data": [{"value": "101", "timestamp": "0"}]}])
+def test_parse_refuses_malformed_answers(payload):
+    with pytest.raises(fear_greed.FearGreedError):
+        fear_greed.parse(payload)
+
+
+@pytest.mark.parametrize(("value", "blocked"), [(24, True), (25, False), (75, False),
+                                                (76, True), (0, True), (100, True)])
+def test_extreme_bands_block(value, blocked):
+    reading = fear_greed.Reading(at(0), value, "x")
+    refusal = fear_greed.check(reading, at(12), FearGreedSettings())
+    assert (refusal is not None) == blocked
+    if blocked:
+        assert refusal.guard == "fear_greed" and str(value) in refusal.reason
+
+
+def test_stale_or_missing_value_follows_the_policy():
+    old = fear_greed.Reading(at(0, day=13), 50, "Neutral")
+    block, allow = FearGreedSettings(), FearGreedSettings(on_unavailable="allow")
+    assert fear_greed.check(old, at(0, day=13) + timedelta(hours=36), block) is None
+    refusal = fear_greed.check(old, at(0, day=13) + timedelta(hours=36, minutes=1), block)
+    assert "older than 36 h" in refusal.reason and "policy: block" in refusal.reason
+    assert fear_greed.check(old, at(12), allow) is None
+    assert "unavailable (no value)" in fear_greed.check(None, at(12), block).reason
+    assert fear_greed.check(None, at(12), allow) is None
+
+
+class StubHandler(BaseHTTPRequestHandler):
+    """alternative.me's /fng/ in the mode the test sets on the server."""
+
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        server = self.server
+        server.requests += 1
+        mode = server.mode
+        if mode == "slow":
+            time.sleep(1.5)
+        if mode == "500":
+            self.send_response(500)
+            self.end_headers()
+            return
+        body = (b"<html>not json" if mode == "garbage"
+                else json.dumps(answer(12 if mode == "extreme" else 55, server.day)).encode())
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture()
+def stub():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), StubHandler)
+    server.mode, server.requests, server.day = "normal", 0, at(0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.url = f"http://127.0.0.1:{server.server_address[1]}/fng/"
+    yield server
+    server.shutdown()
+
+
+def feed_settings(stub, **changes) -> FearGreedSettings:
+    return FearGreedSettings(url=stub.url, timeout_s=0.5, retries=1, **changes)
+
+
+def test_feed_reads_a_normal_value_and_refreshes_at_most_hourly(stub):
+    feed = fear_greed.FearGreedFeed(feed_settings(stub))
+    feed.refresh(at(9))
+    assert feed.reading.value == 55 and feed.check(at(9)) is None
+    feed.refresh(at(9, 59))
+    assert stub.requests == 1
+    feed.refresh(at(10))
+    assert stub.requests == 2
+
+
+def test_feed_blocks_in_extreme_fear(stub):
+    stub.mode = "extreme"
+    feed = fear_greed.FearGreedFeed(feed_settings(stub))
+    feed.refresh(at(9))
+    refusal = feed.check(at(9))
+    assert refusal.reason == "Fear & Greed Index 12 (Fear) is in the extreme fear band"
+
+
+@pytest.mark.parametrize("mode", ["slow", "500", "garbage"])
+def test_feed_failures_keep_the_last_value_then_follow_the_policy(stub, mode):
+    feed = fear_greed.FearGreedFeed(feed_settings(stub))
+    feed.refresh(at(9))
+    stub.mode, stub.requests = mode, 0
+    feed.refresh(at(10))
+    assert stub.requests == 2  # one retry
+    assert feed.reading.value == 55 and feed.check(at(10)) is None  # the last value holds
+    feed.refresh(at(10, 4))
+    assert stub.requests == 2  # no new attempt before retry_minutes
+    late = at(0) + timedelta(hours=37)
+    refusal = feed.check(late)
+    assert refusal is not None and "older than 36 h" in refusal.reason
+
+
+def test_feed_without_any_value_blocks_and_says_why(stub):
+    stub.mode = "500"
+    feed = fear_greed.FearGreedFeed(feed_settings(stub))
+    feed.refresh(at(9))
+    refusal = feed.check(at(9))
+    assert "unreachable or invalid after 2 attempt(s): HTTPError" in refusal.reason
+
+
+def test_unreachable_service_is_reported():
+    settings = FearGreedSettings(url="http://127.0.0.1:9/fng/", timeout_s=0.5, retries=0)
+    with pytest.raises(fear_greed.FearGreedError, match="ConnectionError"):
+        fear_greed.fetch(settings)
+
+
+def test_history_download_and_the_value_of_the_day(stub, tmp_path):
+    path = tmp_path / "fear_greed.json"
+    assert fear_greed.download_history(feed_settings(stub), path) == 1
+    history = fear_greed.load_history(path)
+    settings = FearGreedSettings()
+    assert fear_greed.check_history(history, at(23, 59), settings) is None
+    refusal = fear_greed.check_history(history, at(0, day=16), settings)
+    assert "no value for 2024-02-16 in the history" in refusal.reason
+
+
+def test_missing_history_names_the_fix(tmp_path):
+    with pytest.raises(fear_greed.FearGreedError, match="botpy fear-greed download"):
+        fear_greed.load_history(tmp_path / "none.json")
+
+
+# ---- all guards before one entry --------------------------------------------------------
+
+def entry(**changes) -> checks.EntryFacts:
+    values = dict(pair="AVAX/USDT", setup="momentum", now=NOW, order_value=100.0,
+                  signal={"whale_share": 0.01, "quote_volume_mean": 1e6, "btc_candle": True,
+                          "btc_block_until": pd.NaT, "btc_last_trip": pd.NaT},
+                  open_pairs=[], closed=[], open_pnl=0.0, starting_balance=1000.0)
+    return checks.EntryFacts(**(values | changes))
+
+
+def sources(fear=None, book=None) -> checks.Sources:
+    return checks.Sources({"SOL": "L1", "AVAX": "L1"}, lambda now: fear, book)
+
+
+def test_an_ordinary_entry_passes_every_guard():
+    assert checks.first_refusal(entry(), GuardSettings(), sources()) is None
+
+
+def test_the_first_refusal_in_guard_order_wins():
+    facts = entry(open_pairs=["SOL/USDT"], signal=entry().signal | {"whale_share": 0.2})
+    assert checks.first_refusal(facts, GuardSettings(), sources()).guard == "sector"
+    fear = Refusal("fear_greed", "extreme", None)
+    assert checks.first_refusal(facts, GuardSettings(), sources(fear)).guard == "fear_greed"
+
+
+def test_a_switched_off_guard_is_not_asked():
+    facts = entry(open_pairs=["SOL/USDT"])
+    settings = load({"botpy": {"guards": {"sector": {"enabled": False}}}})
+    assert checks.first_refusal(facts, settings, sources()) is None
+
+
+def test_an_order_book_that_cannot_be_fetched_refuses_with_the_error():
+    def failing():
+        raise ConnectionError("exchange timeout")
+
+    refusal = checks.first_refusal(entry(), GuardSettings(), sources(book=failing))
+    assert refusal.reason == "AVAX/USDT: order book unavailable: exchange timeout"
+    assert checks.first_refusal(entry(), GuardSettings(),
+                                sources(book=lambda: book())) is None

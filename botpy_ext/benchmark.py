@@ -1,10 +1,12 @@
 """`make bench`: speed of the entry engine, as ratios to freqtrade's SampleStrategy in the same run.
 
-(a) live analysis: one new 1m candle per pair, with the window a live bot holds (1000 candles of
-    1m and of each informative timeframe), BotpyStrategy's engine vs SampleStrategy's
+(a) live analysis: one new 1m candle per pair, with the window a live bot holds (1400 candles of
+    1m and of each informative timeframe), BotpyStrategy's engine and guard columns vs
+    SampleStrategy's
     `populate_indicators` + `populate_entry_trend` on the same 1m window; target ≤ 50 ms per pair.
 (b) `freqtrade backtesting` of BotpyStrategy on the real data (all pairs, 1m) vs SampleStrategy
     run with `--timeframe 1m` on the same data; target ≤ 2× its wall time; peak memory of both.
+    Every guard is on except Fear & Greed: the real data come without its history.
 
 Figures are printed and written to `.bench/results.json`.
 """
@@ -25,6 +27,8 @@ import pandas as pd
 import psutil
 
 from botpy_ext.cli import BIN, simulator
+from botpy_ext.guards.columns import guard_columns
+from botpy_ext.guards.settings import GuardSettings
 from botpy_ext.setups.context import INFORMATIVE_TIMEFRAMES
 from botpy_ext.setups.engine import analyse
 
@@ -69,9 +73,12 @@ def live_analysis(datadir: Path) -> dict:
     sample = sample_strategy()
     pairs = sorted(p.name.split("-")[0].replace("_", "/") for p in datadir.glob("*-1m.feather"))
     per_pair = {}
+    btc, _ = live_windows(datadir, "BTC/USDT")
+    guards = GuardSettings()
     for pair in pairs:
         base, informative = live_windows(datadir, pair)
-        botpy_ms = timed_ms(lambda b=base, i=informative: analyse(b, i))
+        botpy_ms = timed_ms(lambda b=base, i=informative: guard_columns(
+            analyse(b, i), i["1h"], btc, guards))
         meta = {"pair": pair}
         sample_ms = timed_ms(
             lambda b=base, m=meta: sample.populate_entry_trend(
@@ -112,13 +119,17 @@ def run_measured(command: list[str]) -> tuple[float, float]:
 
 
 def backtests(datadir: Path, userdir: Path) -> dict:
-    config = str(userdir / "config" / "backtest.json")
     with tempfile.TemporaryDirectory() as scratch:
+        config = Path(scratch) / "backtest-bench.json"
+        config.write_text(json.dumps({
+            "add_config_files": [str((userdir / "config" / "backtest.json").resolve())],
+            "botpy": {"guards": {"fear_greed": {"enabled": False}}},
+        }))
         common = [
             str(BIN / "freqtrade"),
             "backtesting",
             "-c",
-            config,
+            str(config),
             "--datadir",
             str(datadir),
             "--userdir",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -108,14 +109,21 @@ def overlay_config(
     return path
 
 
+def freqtrade_env(**extra: str) -> dict[str, str]:
+    """The environment of a freqtrade process: no FREQTRADE__ overrides from the caller, and
+    not PYTEST_VERSION (freqtrade skips its logging set-up, `--logfile` included, under pytest)."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("FREQTRADE__") and k != "PYTEST_VERSION"}
+    return env | extra
+
+
 def freqtrade(
     *args: str, secrets: bool = False, timeout: float = 600, cwd: Path = REPO
 ) -> subprocess.CompletedProcess:
     """Run the real freqtrade CLI; output is kept for the assertion messages. `secrets` adds the
     API server's password variables (only for modes that have an API server: freqtrade would
     otherwise see an incomplete `api_server` section)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FREQTRADE__")}
-    env.update(TEST_SECRETS if secrets else {})
+    env = freqtrade_env(**(TEST_SECRETS if secrets else {}))
     return subprocess.run(
         [str(BIN / "freqtrade"), *args], cwd=cwd, env=env, capture_output=True, text=True,
         timeout=timeout,
@@ -133,7 +141,7 @@ def load_backtest_stats(results: Path) -> dict:
 def backtest_botpy_trades(datadir: Path, tmp: Path, userdir: Path, timerange: str,
                           **settings) -> pd.DataFrame:
     """Backtest BotpyStrategy on `datadir` through a simulator (config overlay `settings`) and
-    return its trades, dates parsed."""
+    return its trades, dates parsed; freqtrade's log file in `.attrs["log"]`."""
     results = tmp / "results"
     results.mkdir()
     with running_simulator(datadir) as base:
@@ -142,10 +150,80 @@ def backtest_botpy_trades(datadir: Path, tmp: Path, userdir: Path, timerange: st
             "backtesting", "-c", str(config), "--userdir", str(userdir), "--datadir",
             str(datadir), "--strategy", "BotpyStrategy", "--strategy-path", str(STRATEGIES),
             "--timerange", timerange, "--export", "trades", "--backtest-directory",
-            str(results), timeout=900,
+            str(results), "--logfile", str(tmp / "freqtrade.log"), timeout=900,
         )
-    assert result.returncode == 0, result.stderr[-3000:]
+    log = tmp / "freqtrade.log"
+    assert result.returncode == 0, (result.stderr + (log.read_text() if log.exists() else ""))[
+        -3000:]
     frame = pd.DataFrame(load_backtest_stats(results)["BotpyStrategy"]["trades"])
     for column in ("open_date", "close_date"):
         frame[column] = pd.to_datetime(frame[column], utc=True)
+    frame.attrs["log"] = log.read_text()  # not the console's: it wraps long lines
     return frame
+
+
+REFUSAL = re.compile(r"Entry refused for (?P<pair>\S+) at (?P<time>[\d-]+ [\d:]+) by "
+                     r"(?P<guard>\w+): (?P<reason>.*)$", re.MULTILINE)
+
+
+def refusals(log: str) -> pd.DataFrame:
+    """The guards' refusals logged by BotpyStrategy (pair, time of the entry candle, guard)."""
+    rows = [m.groupdict() for m in REFUSAL.finditer(log)]
+    frame = pd.DataFrame(rows, columns=["pair", "time", "guard", "reason"])
+    frame["time"] = pd.to_datetime(frame["time"], utc=True)
+    return frame
+
+
+class TradingBot:
+    """`freqtrade trade` with BotpyStrategy, driven through its REST API."""
+
+    def __init__(self, config: Path, userdir: Path, port: int, log: Path, pair: str) -> None:
+        self.config, self.userdir, self.port, self.log = config, userdir, port, log
+        self.pair = pair  # the pair open_trade and last_candle look at
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [str(BIN / "freqtrade"), "trade", "-c", str(self.config), "--userdir",
+             str(self.userdir), "--strategy", "BotpyStrategy", "--strategy-path", str(STRATEGIES)],
+            cwd=REPO, env=freqtrade_env(**TEST_SECRETS), stdout=subprocess.DEVNULL,
+            stderr=self.log.open("a"),
+        )
+        wait_until(lambda: self.proc.poll() is not None or self.answers(), 180, interval=1)
+        assert self.proc.poll() is None, self.log.read_text()[-3000:]
+
+    def answers(self) -> bool:
+        try:
+            return self.get("ping").ok
+        except requests.RequestException:
+            return False
+
+    def get(self, path: str) -> requests.Response:
+        return requests.get(f"http://127.0.0.1:{self.port}/api/v1/{path}", timeout=10,
+                            auth=("botpy", TEST_SECRETS["FREQTRADE__API_SERVER__PASSWORD"]))
+
+    def post(self, path: str, payload: dict) -> requests.Response:
+        return requests.post(f"http://127.0.0.1:{self.port}/api/v1/{path}", json=payload,
+                             timeout=30,
+                             auth=("botpy", TEST_SECRETS["FREQTRADE__API_SERVER__PASSWORD"]))
+
+    def open_trade(self) -> dict | None:
+        trades = [t for t in self.get("status").json() if t["pair"] == self.pair]
+        return trades[0] if trades and not trades[0].get("has_open_orders") else None
+
+    def last_candle(self):
+        answer = self.get(f"pair_candles?pair={self.pair}&timeframe=1m&limit=5").json()
+        return answer["data"][-1][answer["columns"].index("__date_ts")] if answer["data"] else None
+
+    def custom_data(self, trade_id: int) -> dict:
+        entries = self.get(f"trades/{trade_id}/custom-data").json()[0]["custom_data"]
+        return {entry["key"]: entry["value"] for entry in entries}
+
+    def kill(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(timeout=60)

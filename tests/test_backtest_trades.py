@@ -15,7 +15,7 @@ from botpy_ext.exits.settings import PROFILE_SETTINGS, TradeSettings
 from botpy_ext.exits.stops import freeze, parse_tag
 from botpy_ext.setups.context import INFORMATIVE_TIMEFRAMES
 from botpy_ext.setups.engine import analyse
-from tests.helpers import backtest_botpy_trades
+from tests.helpers import GUARDS_OFF, backtest_botpy_trades
 
 TIMERANGE = ("2024-01-20", "2024-02-01")
 WALLET = 1000.0
@@ -27,7 +27,7 @@ TICK_TOLERANCE = 0.0001  # rounding of stop prices to the price tick
 def trades(synthetic_market, tmp_path_factory, userdir) -> pd.DataFrame:
     timerange = f"{TIMERANGE[0].replace('-', '')}-{TIMERANGE[1].replace('-', '')}"
     return backtest_botpy_trades(synthetic_market, tmp_path_factory.mktemp("trades"), userdir,
-                                 timerange, dry_run_wallet=WALLET)
+                                 timerange, dry_run_wallet=WALLET, guards=GUARDS_OFF)
 
 
 @pytest.fixture(scope="module")

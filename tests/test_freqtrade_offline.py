@@ -4,7 +4,6 @@ show-config for every mode, and `trade` in Virtual mode against the replaying si
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -24,6 +23,7 @@ from tests.helpers import (
     TEST_STRATEGIES,
     free_port,
     freqtrade,
+    freqtrade_env,
     load_backtest_stats,
     overlay_config,
     running_simulator,
@@ -137,7 +137,7 @@ class TestVirtualTrade:
             bot = subprocess.Popen(
                 [str(BIN / "freqtrade"), "trade", "-c", str(config), "--userdir", str(userdir),
                  "--strategy", "EmaCrossTestStrategy", "--strategy-path", str(TEST_STRATEGIES)],
-                cwd=REPO, env={**os.environ, **TEST_SECRETS},
+                cwd=REPO, env=freqtrade_env(**TEST_SECRETS),
                 stdout=subprocess.DEVNULL, stderr=(tmp_path / "bot.log").open("w"),
             )
             try:

@@ -500,3 +500,19 @@ def test_an_order_book_that_cannot_be_fetched_refuses_with_the_error():
     assert refusal.reason == "AVAX/USDT: order book unavailable: exchange timeout"
     assert checks.first_refusal(entry(), GuardSettings(),
                                 sources(book=lambda: book())) is None
+
+
+def test_a_refusal_for_every_pair_holds_until_its_end():
+    from botpy_ext.guards.sources import GuardSources
+
+    sources = GuardSources({"botpy": {"guards": {"sector": {"enabled": False},
+                                                 "fear_greed": {"enabled": False}}}})
+    tripped = Refusal("daily_loss", "day's P&L -3%", at(0, day=16))
+    assert sources.latch(at(10), tripped) is tripped
+    assert sources.latch(at(11), None) is tripped  # open trades recovered: still tripped
+    assert sources.latch(at(0, day=16), None) is None  # released at 00:00 UTC
+    per_pair = Refusal("sector", "full", None, "AVAX/USDT")
+    assert sources.latch(at(1, day=16), per_pair) is per_pair
+    assert sources.latch(at(2, day=16), None) is None  # per-pair refusals are not kept
+    sources.latch(at(10), tripped)
+    assert sources.latch(at(9), None) is None  # time went back: a new backtest

@@ -4,19 +4,9 @@ ladder keeps working from them."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-from pathlib import Path
-
-import requests
-
 from tests.helpers import (
-    BIN,
     GUARDS_OFF,
-    REPO,
-    STRATEGIES,
-    TEST_SECRETS,
+    TradingBot,
     free_port,
     overlay_config,
     running_simulator,
@@ -25,58 +15,6 @@ from tests.helpers import (
 
 PAIR = "ETH/USDT"
 REPLAY_START = "2024-02-05T10:00"  # a quiet hour of the synthetic market
-
-
-class Bot:
-    def __init__(self, config: Path, userdir: Path, port: int, log: Path) -> None:
-        self.config, self.userdir, self.port, self.log = config, userdir, port, log
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [str(BIN / "freqtrade"), "trade", "-c", str(self.config), "--userdir",
-             str(self.userdir), "--strategy", "BotpyStrategy", "--strategy-path", str(STRATEGIES)],
-            cwd=REPO, env={**os.environ, **TEST_SECRETS}, stdout=subprocess.DEVNULL,
-            stderr=self.log.open("a"),
-        )
-        wait_until(lambda: self.proc.poll() is not None or self.answers(), 180, interval=1)
-        assert self.proc.poll() is None, self.log.read_text()[-3000:]
-
-    def answers(self) -> bool:
-        try:
-            return self.get("ping").ok
-        except requests.RequestException:
-            return False
-
-    def get(self, path: str) -> requests.Response:
-        return requests.get(f"http://127.0.0.1:{self.port}/api/v1/{path}", timeout=10,
-                            auth=("botpy", TEST_SECRETS["FREQTRADE__API_SERVER__PASSWORD"]))
-
-    def post(self, path: str, payload: dict) -> requests.Response:
-        return requests.post(f"http://127.0.0.1:{self.port}/api/v1/{path}", json=payload,
-                             timeout=30,
-                             auth=("botpy", TEST_SECRETS["FREQTRADE__API_SERVER__PASSWORD"]))
-
-    def open_trade(self) -> dict | None:
-        trades = [t for t in self.get("status").json() if t["pair"] == PAIR]
-        return trades[0] if trades and not trades[0].get("has_open_orders") else None
-
-    def last_candle(self):
-        answer = self.get(f"pair_candles?pair={PAIR}&timeframe=1m&limit=5").json()
-        return answer["data"][-1][answer["columns"].index("__date_ts")] if answer["data"] else None
-
-    def custom_data(self, trade_id: int) -> dict:
-        entries = self.get(f"trades/{trade_id}/custom-data").json()[0]["custom_data"]
-        return {entry["key"]: entry["value"] for entry in entries}
-
-    def kill(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=30)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            self.proc.wait(timeout=60)
 
 
 def test_trade_state_survives_a_sigkill(synthetic_market, tmp_path, userdir):
@@ -88,7 +26,7 @@ def test_trade_state_survives_a_sigkill(synthetic_market, tmp_path, userdir):
             db_url=f"sqlite:///{tmp_path / 'restart.sqlite'}", force_entry_enable=True,
             api_server={"listen_port": port}, max_open_trades=1,
         )
-        bot = Bot(config, userdir, port, tmp_path / "bot.log")
+        bot = TradingBot(config, userdir, port, tmp_path / "bot.log", PAIR)
         try:
             bot.start()
             wait_until(lambda: bot.get(f"pair_candles?pair={PAIR}&timeframe=1m&limit=2")

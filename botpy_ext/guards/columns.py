@@ -14,14 +14,16 @@ COLUMNS = ("whale_share", "quote_volume_mean", "btc_fall", "btc_block_until", "b
 
 def guard_columns(df: pd.DataFrame, df_1h: pd.DataFrame, btc_1m: pd.DataFrame | None,
                   settings: GuardSettings) -> pd.DataFrame:
-    """`df` (1m) with the guard columns added; `btc_1m` None or empty → `btc_candle` False."""
+    """`df` (1m, analysed: `trigger_volume` is weighed by the anti-whale guard, else the row's
+    own volume) with the guard columns added; `btc_1m` None or empty → `btc_candle` False."""
     hourly = merge(df, anti_whale.hourly_mean_24h(df_1h), "1h")["volume_mean_24_1h"]
     breaker = btc_breaker.blocked_until(btc_1m if btc_1m is not None else df.iloc[:0],
                                         settings.btc_breaker)
     return pd.concat([
         df,
         pd.DataFrame({
-            "whale_share": anti_whale.whale_share(df["volume"], hourly),
+            "whale_share": anti_whale.whale_share(df.get("trigger_volume", df["volume"]),
+                                                  hourly),
             "quote_volume_mean": liquidity.quote_volume_mean(
                 df, settings.liquidity.proxy_minutes),
         }, index=df.index),

@@ -15,4 +15,5 @@ class Refusal(NamedTuple):
     scope: str = ALL_PAIRS  # "*" (every pair) or the pair the refusal is about
 
     def text(self) -> str:
-        return f"{self.guard}: {self.reason}"
+        until = f" (until {self.until:%Y-%m-%d %H:%M} UTC)" if self.until else ""
+        return f"{self.guard}: {self.reason}{until}"

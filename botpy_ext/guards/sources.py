@@ -5,7 +5,7 @@ freqtrade's trades, wallets and data provider for `checks.first_refusal`."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ from freqtrade.exceptions import OperationalException
 from freqtrade.persistence import Trade
 
 from botpy_ext.guards import checks, fear_greed, sector, settings
-from botpy_ext.guards.refusal import Refusal
+from botpy_ext.guards.refusal import ALL_PAIRS, Refusal
 
 LIVE_MODES = (RunMode.DRY_RUN, RunMode.LIVE)
 
@@ -27,6 +27,8 @@ class GuardSources:
         self.sectors: Mapping[str, str] = {}
         self.feed: fear_greed.FearGreedFeed | None = None
         self.history: dict = {}
+        self.latched: Refusal | None = None  # a refusal for every pair, kept until its end
+        self.latched_at = datetime.min.replace(tzinfo=UTC)  # the last entry time asked about
         try:
             if self.settings.sector.enabled:
                 self.sectors = sector.load_map(in_dir(self.settings.sector.map_file,
@@ -73,7 +75,21 @@ class GuardSources:
         book = ((lambda: dp.orderbook(pair, self.settings.liquidity.book_depth))
                 if self.live else None)
         sources = checks.Sources(self.sectors, self.fear_greed, book)
-        return checks.first_refusal(facts, self.settings, sources)
+        return self.latch(now, checks.first_refusal(facts, self.settings, sources))
+
+    def latch(self, now: datetime, refusal: Refusal | None) -> Refusal | None:
+        """A refusal for every pair holds until its end even if its cause fades (the daily loss
+        limit stays tripped until 00:00 UTC when open trades recover). Live the lock in the
+        database does the same across restarts. Time going back means a new backtest (hyperopt
+        epoch) in the same process: the latch is dropped."""
+        if self.latched is not None and now < self.latched_at:
+            self.latched = None
+        self.latched_at = now
+        if refusal is None and self.latched is not None and now < self.latched.until:
+            return self.latched
+        if refusal is not None and refusal.scope == ALL_PAIRS and refusal.until is not None:
+            self.latched = refusal
+        return refusal
 
 
 def in_dir(name: str, directory: Path) -> Path:

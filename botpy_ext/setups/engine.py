@@ -95,6 +95,12 @@ def entry_tags(setup: pd.Series, exit_profile: pd.Series) -> pd.Series:
     return tagged.where(setup.isin(["precision", "momentum"]), setup)
 
 
+def trigger_volume(ctx: DataFrame, setup: pd.Series, precision_trigger: pd.Series) -> pd.Series:
+    """Volume of the 1m candle that triggered the row's entry: Precision's largest breakout
+    candle of the 5m window, the signal row itself otherwise."""
+    return precision_trigger.where(setup == "precision", ctx["volume"])
+
+
 def analyse(df: DataFrame, informative: dict[str, DataFrame],
             settings: EngineSettings | None = None) -> DataFrame:
     settings = settings or EngineSettings()
@@ -112,6 +118,9 @@ def analyse(df: DataFrame, informative: dict[str, DataFrame],
         ctx,
         signals.add_prefix("signal_"),
         DataFrame({"entry_setup": setup, "profile": exit_profile,
-                   "entry_tag": entry_tags(setup, exit_profile)}, index=ctx.index),
+                   "entry_tag": entry_tags(setup, exit_profile),
+                   "trigger_volume": trigger_volume(
+                       ctx, setup, precision.trigger_volume(ctx, checks, progress))},
+                  index=ctx.index),
         scanner_columns(ctx, checks, setup),
     ], axis=1)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 from pandas import DataFrame
 
@@ -33,9 +32,13 @@ def qualified(ctx: DataFrame) -> pd.Series:
 def entries(ctx: DataFrame, checks: DataFrame, progress: DataFrame) -> pd.Series:
     """Entry on the last 1m row of a 5m window that saw a trigger, if that 5m candle closes
     bullish; a trigger whose 5m candle closes bearish is dropped."""
-    triggered = (qualified(ctx) & checks.all(axis=1)).to_numpy()
-    count = np.cumsum(triggered)
-    first = progress["first_row"].to_numpy()
-    before = np.where(first > 0, count[np.maximum(first - 1, 0)], 0)
-    seen = pd.Series(count - before > 0, index=ctx.index)  # a trigger since the window opened
+    seen = trigger_volume(ctx, checks, progress) > 0
     return seen & progress["last_minute"] & (progress["close"] > progress["open"])
+
+
+def trigger_volume(ctx: DataFrame, checks: DataFrame, progress: DataFrame) -> pd.Series:
+    """Largest volume of the trigger 1m candles (breakouts) since the row's 5m window opened,
+    0 without one: the candle the anti-whale guard weighs."""
+    triggered = qualified(ctx) & checks.all(axis=1)
+    volume = ctx["volume"].where(triggered, 0.0)  # a trigger's volume ratio makes it > 0
+    return volume.groupby(progress["first_row"].to_numpy()).cummax()

@@ -142,16 +142,17 @@ class BotpyStrategy(IStrategy):
             pair, parse_tag(entry_tag)[0], current_time, amount * rate, signal,
             self.last_close, self.wallets.get_starting_balance(), self.dp)
         if refusal is not None:
-            self.report(refusal, current_time)
+            self.report(pair, refusal, current_time)
         return refusal is None
 
     def last_close(self, pair: str) -> float | None:
         df, _ = self.dp.get_analyzed_dataframe(pair, self.timeframe)
         return float(df["close"].iloc[-1]) if len(df) else None
 
-    def report(self, refusal: Refusal, current_time: datetime) -> None:
+    def report(self, pair: str, refusal: Refusal, current_time: datetime) -> None:
         """Log a refused entry; in dry-run/live also a strategy message and a lock."""
-        logger.info("Entry refused at %s by %s", f"{current_time:%Y-%m-%d %H:%M}", refusal.text())
+        logger.info("Entry refused for %s at %s by %s", pair, f"{current_time:%Y-%m-%d %H:%M}",
+                    refusal.text())
         if self.dp.runmode in (RunMode.DRY_RUN, RunMode.LIVE):
             self.dp.send_msg(f"\U0001f6e1 BOTPY guard {refusal.text()}")
             until = refusal.until or current_time.replace(second=0, microsecond=0) + ONE_MINUTE
@@ -215,8 +216,11 @@ class BotpyStrategy(IStrategy):
         self.memory(trade)[key] = value
 
     def facts(self, trade: Trade) -> TradeFacts | None:
-        stored = self.remembered(trade, FACTS)
-        return TradeFacts.from_dict(stored) if stored else None
+        memory = self.memory(trade)
+        if memory.get("facts") is None:
+            stored = self.remembered(trade, FACTS)
+            memory["facts"] = TradeFacts.from_dict(stored) if stored else None
+        return memory["facts"]
 
     def order_filled(self, pair: str, trade: Trade, order: Order, current_time: datetime,
                      **kwargs) -> None:

@@ -1,6 +1,6 @@
 """`freqtrade backtesting` of BotpyStrategy on the synthetic market against its ground truth.
 
-The config makes every trade close at the open of its second candle (`minimal_roi` 1: -1) and
+The config makes every trade close on its second candle (`minimal_roi` 1: -1) and
 allows any number of open trades, so each entry signal becomes a trade and no earlier trade can
 hide a planted one, while trades entered on the same candle are open together (the sector
 guard sees them). The entry engine is checked with every guard off; the guards that have planted

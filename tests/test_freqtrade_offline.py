@@ -16,6 +16,7 @@ import requests
 from tests.helpers import (
     BIN,
     CONFIG_DIR,
+    GUARDS_OFF,
     NO_FEAR_GREED,
     REPO,
     STRATEGIES,
@@ -183,10 +184,11 @@ class TestBotpyAnalysis:
 
     def test_lookahead_analysis_finds_no_bias(self, static_simulator, real_data, tmp_path,
                                               userdir):
-        # the cross-pair sector guard off (freqtrade's analysis runs pairs apart); the real
-        # data have no Fear & Greed history
+        # candle guards on (anti-whale, BTC breaker); off: the guards on open trades and trade
+        # history (freqtrade's analysis runs pairs apart), liquidity (the analysis stakes
+        # millions per trade) and Fear & Greed (no history for the real data)
         config = overlay_config(tmp_path, "backtest", static_simulator,
-                                guards=NO_FEAR_GREED | {"sector": {"enabled": False}})
+                                guards=LOOKAHEAD_GUARDS)
         report = tmp_path / "lookahead.csv"
         result = freqtrade(
             "lookahead-analysis", "-c", str(config), "--userdir", str(userdir),
@@ -215,6 +217,10 @@ class TestBotpyAnalysis:
         column = next(c for c in table.columns if "from strategy" in c)
         assert len(table) >= 8  # the recursive indicators were compared
         assert (table[column].abs() < 0.0005).all(), table  # shown as 0.000 %
+
+
+LOOKAHEAD_GUARDS = GUARDS_OFF | {"anti_whale": {"enabled": True},
+                                 "btc_breaker": {"enabled": True}}
 
 
 def recursive_table(stdout: str) -> pd.DataFrame:

@@ -275,19 +275,30 @@ def at(hour, minute=0, day=15):
 
 def test_daily_loss_counts_closed_and_open_pnl_of_the_utc_day():
     settings = DailyLossSettings()
-    yesterday = [(at(20, day=14), 100.0)]  # the day starts with 1,000 + 100 = 1,100
-    closed = [*yesterday, (at(9), -20.0)]
-    assert pnl.check_daily_loss(at(12), closed, -12.9, 1000.0, settings) is None  # -32.9
-    refusal = pnl.check_daily_loss(at(12), closed, -13.0, 1000.0, settings)  # -33 = -3 %
+    # the day starts with 1,000 + 100 = 1,100: the limit is -33
+    assert pnl.check_daily_loss(at(12), 100.0, -20.0, -12.9, 1000.0, settings) is None
+    refusal = pnl.check_daily_loss(at(12), 100.0, -20.0, -13.0, 1000.0, settings)
     assert refusal.guard == "daily_loss" and refusal.until == at(0, day=16)
     assert "-3.00%" in refusal.reason
 
 
+def test_history_splits_closed_pnl_at_00_00_utc():
+    history = pnl.ClosedTrades(LosingStreakSettings())
+    history.add([(at(23, day=14), -50.0), (at(20, day=14), 100.0)])
+    history.add([(at(9), -20.0)])
+    assert history.day_totals(at(12)) == (50.0, -20.0)
+    history.add([(at(9, day=18), 5.0)])  # older days leave the two-day window, not the total
+    assert history.day_totals(at(10, day=18)) == (30.0, 5.0)
+
+
 def test_daily_loss_of_yesterday_does_not_block_today():
-    closed = [(at(23, day=14), -50.0)]
-    assert pnl.check_daily_loss(at(0, 1), closed, 0.0, 1000.0, DailyLossSettings()) is None
-    assert pnl.check_daily_loss(at(23, 59, day=14), closed, 0.0, 1000.0,
-                                DailyLossSettings()) is not None
+    history = pnl.ClosedTrades(LosingStreakSettings())
+    history.add([(at(23, day=14), -50.0)])
+    settings = DailyLossSettings()
+    assert pnl.check_daily_loss(at(0, 1), *history.day_totals(at(0, 1)), 0.0, 1000.0,
+                                settings) is None
+    assert pnl.check_daily_loss(at(23, 59, day=14), *history.day_totals(at(23, 59, day=14)),
+                                0.0, 1000.0, settings) is not None
 
 
 def test_five_losses_in_a_row_pause_entries():
@@ -467,7 +478,8 @@ def entry(**changes) -> checks.EntryFacts:
     values = dict(pair="AVAX/USDT", setup="momentum", now=NOW, order_value=100.0,
                   signal={"whale_share": 0.01, "quote_volume_mean": 1e6, "btc_candle": True,
                           "btc_block_until": pd.NaT, "btc_last_trip": pd.NaT},
-                  open_pairs=[], closed=[], open_pnl=0.0, starting_balance=1000.0)
+                  open_pairs=[], history=pnl.ClosedTrades(LosingStreakSettings()),
+                  open_pnl=0.0, starting_balance=1000.0)
     return checks.EntryFacts(**(values | changes))
 
 
@@ -515,4 +527,5 @@ def test_a_refusal_for_every_pair_holds_until_its_end():
     assert sources.latch(at(1, day=16), per_pair) is per_pair
     assert sources.latch(at(2, day=16), None) is None  # per-pair refusals are not kept
     sources.latch(at(10), tripped)
-    assert sources.latch(at(9), None) is None  # time went back: a new backtest
+    sources.restart()  # a new backtest in the same process (hyperopt epoch)
+    assert sources.latch(at(9), None) is None

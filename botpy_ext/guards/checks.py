@@ -25,7 +25,7 @@ class EntryFacts:
     order_value: float  # quote currency
     signal: Mapping[str, Any]  # the signal candle's guard columns (`columns.COLUMNS`)
     open_pairs: Sequence[str]
-    closed: Sequence[pnl.ClosedTrade]
+    history: pnl.ClosedTrades  # fed with every trade closed so far
     open_pnl: float
     starting_balance: float
 
@@ -50,11 +50,12 @@ def first_refusal(facts: EntryFacts, settings: GuardSettings,
 
 
 def _streak(facts: EntryFacts, settings: GuardSettings, sources: Sources) -> Refusal | None:
-    return pnl.check_losing_streak(facts.now, facts.closed, settings.losing_streak)
+    return facts.history.check_streak(facts.now)
 
 
 def _daily(facts: EntryFacts, settings: GuardSettings, sources: Sources) -> Refusal | None:
-    return pnl.check_daily_loss(facts.now, facts.closed, facts.open_pnl,
+    before, today = facts.history.day_totals(facts.now)
+    return pnl.check_daily_loss(facts.now, before, today, facts.open_pnl,
                                 facts.starting_balance, settings.daily_loss)
 
 

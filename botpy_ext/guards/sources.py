@@ -5,7 +5,7 @@ freqtrade's trades, wallets and data provider for `checks.first_refusal`."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ from freqtrade.enums import RunMode
 from freqtrade.exceptions import OperationalException
 from freqtrade.persistence import Trade
 
-from botpy_ext.guards import checks, fear_greed, sector, settings
+from botpy_ext.guards import checks, fear_greed, pnl, sector, settings
 from botpy_ext.guards.refusal import ALL_PAIRS, Refusal
 
 LIVE_MODES = (RunMode.DRY_RUN, RunMode.LIVE)
@@ -28,7 +28,10 @@ class GuardSources:
         self.feed: fear_greed.FearGreedFeed | None = None
         self.history: dict = {}
         self.latched: Refusal | None = None  # a refusal for every pair, kept until its end
-        self.latched_at = datetime.min.replace(tzinfo=UTC)  # the last entry time asked about
+        self.last_now = datetime.min.replace(tzinfo=UTC)  # the last entry time asked about
+        self.history = pnl.ClosedTrades(self.settings.losing_streak)
+        self.last_close: datetime | None = None  # close date of the last trade fed (as stored)
+        self.fed_at_last_close: set[int] = set()  # ids of the trades fed that closed then
         try:
             if self.settings.sector.enabled:
                 self.sectors = sector.load_map(in_dir(self.settings.sector.map_file,
@@ -62,12 +65,14 @@ class GuardSources:
     def first_refusal(self, pair: str, setup: str, now: datetime, order_value: float,
                       signal: Mapping[str, Any], last_close: Callable[[str], float | None],
                       starting_balance: float, dp) -> Refusal | None:
+        if now < self.last_now:
+            self.restart()  # time went back: a new backtest (hyperopt epoch) in this process
+        self.last_now = now
+        self.feed_closed_trades()
         open_trades = Trade.get_trades_proxy(is_open=True)
         facts = checks.EntryFacts(
             pair=pair, setup=setup, now=now, order_value=order_value, signal=signal,
-            open_pairs=[trade.pair for trade in open_trades],
-            closed=[(trade.close_date_utc, trade.close_profit_abs or 0.0)
-                    for trade in Trade.get_trades_proxy(is_open=False)],
+            open_pairs=[trade.pair for trade in open_trades], history=self.history,
             open_pnl=sum(trade.calc_profit(rate) for trade in open_trades
                          if (rate := last_close(trade.pair))),
             starting_balance=starting_balance,
@@ -77,14 +82,29 @@ class GuardSources:
         sources = checks.Sources(self.sectors, self.fear_greed, book)
         return self.latch(now, checks.first_refusal(facts, self.settings, sources))
 
+    def restart(self) -> None:
+        self.latched = None
+        self.history = pnl.ClosedTrades(self.settings.losing_streak)
+        self.last_close, self.fed_at_last_close = None, set()
+
+    def feed_closed_trades(self) -> None:
+        """Feed the trades closed since the last call to the history, each once."""
+        since = self.last_close - timedelta(microseconds=1) if self.last_close else None
+        fresh = [trade for trade in Trade.get_trades_proxy(is_open=False, close_date=since)
+                 if not (trade.close_date == self.last_close
+                         and trade.id in self.fed_at_last_close)]
+        if not fresh:
+            return
+        self.history.add((trade.close_date_utc, trade.close_profit_abs or 0.0) for trade in fresh)
+        last = max(trade.close_date for trade in fresh)
+        if last != self.last_close:
+            self.last_close, self.fed_at_last_close = last, set()
+        self.fed_at_last_close |= {trade.id for trade in fresh if trade.close_date == last}
+
     def latch(self, now: datetime, refusal: Refusal | None) -> Refusal | None:
         """A refusal for every pair holds until its end even if its cause fades (the daily loss
         limit stays tripped until 00:00 UTC when open trades recover). Live the lock in the
-        database does the same across restarts. Time going back means a new backtest (hyperopt
-        epoch) in the same process: the latch is dropped."""
-        if self.latched is not None and now < self.latched_at:
-            self.latched = None
-        self.latched_at = now
+        database does the same across restarts."""
         if refusal is None and self.latched is not None and now < self.latched.until:
             return self.latched
         if refusal is not None and refusal.scope == ALL_PAIRS and refusal.until is not None:

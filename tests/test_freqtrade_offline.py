@@ -16,7 +16,6 @@ import requests
 from tests.helpers import (
     BIN,
     CONFIG_DIR,
-    GUARDS_OFF,
     NO_FEAR_GREED,
     REPO,
     STRATEGIES,
@@ -184,11 +183,8 @@ class TestBotpyAnalysis:
 
     def test_lookahead_analysis_finds_no_bias(self, static_simulator, real_data, tmp_path,
                                               userdir):
-        # candle guards on (anti-whale, BTC breaker); off: the guards on open trades and trade
-        # history (freqtrade's analysis runs pairs apart), liquidity (the analysis stakes
-        # millions per trade) and Fear & Greed (no history for the real data)
-        config = overlay_config(tmp_path, "backtest", static_simulator,
-                                guards=LOOKAHEAD_GUARDS)
+        # analysis.json: the candle guards (anti-whale, BTC breaker) on; docs/strategy.md
+        config = overlay_config(tmp_path, "analysis", static_simulator)
         report = tmp_path / "lookahead.csv"
         result = freqtrade(
             "lookahead-analysis", "-c", str(config), "--userdir", str(userdir),
@@ -205,7 +201,7 @@ class TestBotpyAnalysis:
 
     def test_recursive_analysis_shows_no_variance_at_the_startup_count(
             self, static_simulator, real_data, tmp_path, userdir):
-        config = overlay_config(tmp_path, "backtest", static_simulator, guards=NO_FEAR_GREED)
+        config = overlay_config(tmp_path, "analysis", static_simulator)
         result = freqtrade(
             "recursive-analysis", "-c", str(config), "--userdir", str(userdir),
             "--datadir", str(real_data), "--strategy", "BotpyStrategy",
@@ -217,10 +213,6 @@ class TestBotpyAnalysis:
         column = next(c for c in table.columns if "from strategy" in c)
         assert len(table) >= 8  # the recursive indicators were compared
         assert (table[column].abs() < 0.0005).all(), table  # shown as 0.000 %
-
-
-LOOKAHEAD_GUARDS = GUARDS_OFF | {"anti_whale": {"enabled": True},
-                                 "btc_breaker": {"enabled": True}}
 
 
 def recursive_table(stdout: str) -> pd.DataFrame:

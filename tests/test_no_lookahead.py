@@ -1,6 +1,6 @@
-"""No look-ahead: every column the entry engine computes, at row n, is the same when computed
-from the data known at that row's close (1m rows 0..n and the informative candles closed by
-then) as when computed from the whole history."""
+"""No look-ahead: every column the entry engine and the guard columns compute, at row n, is the
+same when computed from the data known at that row's close (1m rows 0..n, BTC's 1m candles up to
+it and the informative candles closed by then) as when computed from the whole history."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from botpy_ext.guards.columns import guard_columns
+from botpy_ext.guards.settings import GuardSettings
 from botpy_ext.setups.context import INFORMATIVE_TIMEFRAMES, TIMEFRAME_MINUTES
 from botpy_ext.setups.engine import analyse
 
@@ -22,13 +24,21 @@ def history(real_data):
     df = base.iloc[first - 600:first + WINDOW[1]].reset_index(drop=True)
     informative = {tf: pd.read_feather(real_data / f"{PAIR}-{tf}.feather")
                    for tf in INFORMATIVE_TIMEFRAMES}
+    informative["btc"] = pd.read_feather(real_data / "BTC_USDT-1m.feather")
     return df, informative
+
+
+def strategy_columns(df: pd.DataFrame, informative: dict) -> pd.DataFrame:
+    """What BotpyStrategy's populate_indicators computes: the engine, then the guard columns."""
+    engine = analyse(df, {tf: informative[tf] for tf in INFORMATIVE_TIMEFRAMES})
+    return guard_columns(engine, informative["1h"], informative["btc"], GuardSettings())
 
 
 def known_at(informative: dict, row_date: pd.Timestamp) -> dict:
     """Informative candles closed when the 1m row opened at `row_date` closes."""
     close = row_date + pd.Timedelta(minutes=1)
-    return {tf: frame[frame["date"] + pd.Timedelta(minutes=TIMEFRAME_MINUTES[tf]) <= close]
+    minutes = TIMEFRAME_MINUTES | {"btc": 1}
+    return {tf: frame[frame["date"] + pd.Timedelta(minutes=minutes[tf]) <= close]
             .reset_index(drop=True) for tf, frame in informative.items()}
 
 
@@ -42,16 +52,18 @@ def sample_rows(full: pd.DataFrame) -> list[int]:
 
 def test_every_column_is_free_of_look_ahead(history):
     df, informative = history
-    full = analyse(df, informative)
+    full = strategy_columns(df, informative)
     rows = sample_rows(full)
     assert (full["entry_tag"] != "").sum() >= 5, "the window should hold signals to check"
     for n in rows:
-        prefix = analyse(df.iloc[: n + 1], known_at(informative, df["date"].iloc[n]))
+        prefix = strategy_columns(df.iloc[: n + 1], known_at(informative, df["date"].iloc[n]))
         assert list(prefix.columns) == list(full.columns)
         for column in full.columns:
             expected, got = full[column].iloc[n], prefix[column].iloc[n]
             if isinstance(expected, float | np.floating):
                 assert np.isclose(got, expected, rtol=1e-9, equal_nan=True), (n, column)
+            elif pd.isna(expected):
+                assert pd.isna(got), (n, column, got)
             else:
                 assert got == expected, (n, column, got, expected)
 
@@ -59,7 +71,7 @@ def test_every_column_is_free_of_look_ahead(history):
 def test_engine_does_not_change_its_input(history):
     df, informative = history
     before = df.copy(), {tf: f.copy() for tf, f in informative.items()}
-    analyse(df, informative)
+    strategy_columns(df, informative)
     pd.testing.assert_frame_equal(df, before[0])
     for tf in informative:
         pd.testing.assert_frame_equal(informative[tf], before[1][tf])
@@ -73,7 +85,8 @@ def test_merge_equals_freqtrades_merge_informative_pair(history):
 
     df, informative = history
     window = df.iloc[1003:2500].reset_index(drop=True)  # starts off every informative grid
-    for tf, frame in informative.items():
+    for tf in INFORMATIVE_TIMEFRAMES:
+        frame = informative[tf]
         ours = merge(window, frame, tf)
         theirs = merge_informative_pair(window, frame, "1m", tf, ffill=True)
         pd.testing.assert_frame_equal(ours, theirs[ours.columns], check_dtype=False)

@@ -1,4 +1,6 @@
-"""The candles the stop ladder reads, as arrays: closed candles only, by time."""
+"""The analysed candles the callbacks read, as arrays by time: the stop ladder's highs and opens,
+and the values of the last closed candle (signal ATR, guard columns, last close) without slicing
+a dataframe on every call."""
 
 from __future__ import annotations
 
@@ -16,11 +18,21 @@ class CandleArrays:
     dates: np.ndarray  # int64 ns, candle open times, increasing
     opens: np.ndarray
     highs: np.ndarray
+    columns: dict[str, np.ndarray]  # further columns by name, read by `closed_before`
 
     @classmethod
-    def of(cls, df: DataFrame) -> CandleArrays:
+    def of(cls, df: DataFrame, columns: tuple[str, ...] = ()) -> CandleArrays:
         return cls(df["date"].dt.as_unit("ns").astype("int64").to_numpy(),
-                   df["open"].to_numpy(dtype=float), df["high"].to_numpy(dtype=float))
+                   df["open"].to_numpy(dtype=float), df["high"].to_numpy(dtype=float),
+                   {name: df[name].to_numpy() for name in columns})
+
+    def closed_before(self, moment: datetime) -> dict | None:
+        """`columns` of the last candle opened before `moment`'s minute (the last closed candle
+        at `moment`), None when there is none."""
+        index = np.searchsorted(self.dates, ns(moment.replace(second=0, microsecond=0))) - 1
+        if index < 0:
+            return None
+        return {name: values[index] for name, values in self.columns.items()}
 
     def highest_closed_high(self, since: datetime, now: datetime) -> float:
         """Highest high of the candles opened at or after `since`'s candle and closed by `now`

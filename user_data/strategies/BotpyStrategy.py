@@ -42,6 +42,7 @@ STAGE = "botpy_stop_stage"  # custom data: the stage of the stop in place
 SCALE_DECIDED = "botpy_scale_decided"  # custom data: the scale-in window has passed
 STOP_EXITS = {"stop_loss", "stoploss_on_exchange", "trailing_stop_loss"}
 ONE_MINUTE = timedelta(minutes=1)
+CALLBACK_COLUMNS = ("close", "atr_15m", *GUARD_COLUMNS)  # read from the last closed candle
 logger = logging.getLogger(__name__)
 
 
@@ -72,6 +73,10 @@ class BotpyStrategy(IStrategy):
         self._memory: dict[tuple, dict] = {}
         self._candles: dict[str, CandleArrays] = {}  # per pair, for the stop ladder
         self._settings: dict[str, object] = {}  # per bot loop, see `settings`
+        # Dry-run/live keep trade memory in the database (custom data, survives restarts);
+        # backtests in `_memory` only: freqtrade's backtest custom data is a list scanned on
+        # every read and write, and nothing reads it after the run.
+        self._persist = config.get("runmode") in (RunMode.DRY_RUN, RunMode.LIVE)
         # capital guards: the config's `botpy.guards` section, refused at start-up if invalid
         self.guards = GuardSources(config)
 
@@ -115,7 +120,7 @@ class BotpyStrategy(IStrategy):
         analysed = analyse(dataframe, informative, self.engine_settings())
         btc = self.dp.get_pair_dataframe(BTC_PAIR, self.timeframe)
         analysed = guard_columns(analysed, informative["1h"], btc, self.guards.settings)
-        self._candles[metadata["pair"]] = CandleArrays.of(analysed)
+        self._candles[metadata["pair"]] = CandleArrays.of(analysed, CALLBACK_COLUMNS)
         return analysed
 
     def populate_entry_trend(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
@@ -136,18 +141,19 @@ class BotpyStrategy(IStrategy):
     def confirm_trade_entry(self, pair: str, order_type: str, amount: float, rate: float,
                             time_in_force: str, current_time: datetime, entry_tag: str | None,
                             side: str, **kwargs) -> bool:
-        df, _ = self.dp.get_analyzed_dataframe(pair, self.timeframe)
-        signal = df.iloc[-1][list(GUARD_COLUMNS)].to_dict() if len(df) else {}
+        signal = self.last_closed(pair, current_time) or {}
         refusal = self.guards.first_refusal(
             pair, parse_tag(entry_tag)[0], current_time, amount * rate, signal,
-            self.last_close, self.wallets.get_starting_balance(), self.dp)
+            lambda other: (self.last_closed(other, current_time) or {}).get("close"),
+            self.wallets.get_starting_balance(), self.dp)
         if refusal is not None:
             self.report(pair, refusal, current_time)
         return refusal is None
 
-    def last_close(self, pair: str) -> float | None:
-        df, _ = self.dp.get_analyzed_dataframe(pair, self.timeframe)
-        return float(df["close"].iloc[-1]) if len(df) else None
+    def last_closed(self, pair: str, current_time: datetime) -> dict | None:
+        """`CALLBACK_COLUMNS` of the pair's last closed candle at `current_time`."""
+        candles = self._candles.get(pair)
+        return candles.closed_before(current_time) if candles else None
 
     def report(self, pair: str, refusal: Refusal, current_time: datetime) -> None:
         """Log a refused entry; in dry-run/live also a strategy message and a lock."""
@@ -162,9 +168,7 @@ class BotpyStrategy(IStrategy):
 
     def signal_atr(self, pair: str, before: datetime) -> float:
         """ATR14(15m) on the last analysed candle that opened before `before`."""
-        df, _ = self.dp.get_analyzed_dataframe(pair, self.timeframe)
-        rows = df[df["date"] < before]
-        return float(rows["atr_15m"].iloc[-1])
+        return float(self.last_closed(pair, before)["atr_15m"])
 
     def custom_stake_amount(self, pair: str, current_time: datetime, current_rate: float,
                             proposed_stake: float, min_stake: float | None, max_stake: float,
@@ -207,12 +211,13 @@ class BotpyStrategy(IStrategy):
     def remembered(self, trade: Trade, key: str):
         memory = self.memory(trade)
         if key not in memory:
-            memory[key] = trade.get_custom_data(key)
+            memory[key] = trade.get_custom_data(key) if self._persist else None
         return memory[key]
 
     def remember(self, trade: Trade, key: str, value) -> None:
-        """Write through: custom data (database live, memory in backtests) and this cache."""
-        trade.set_custom_data(key, value)
+        """Write through to custom data (dry-run/live: the database) and this memory."""
+        if self._persist:
+            trade.set_custom_data(key, value)
         self.memory(trade)[key] = value
 
     def facts(self, trade: Trade) -> TradeFacts | None:

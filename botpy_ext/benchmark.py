@@ -101,20 +101,21 @@ def live_analysis(datadir: Path) -> dict:
     }
 
 
-def run_measured(command: list[str]) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MiB) of a subprocess, sampled every 50 ms."""
+def run_measured(command: list[str], log: Path) -> tuple[float, float]:
+    """(wall seconds, peak RSS in MiB) of a subprocess, sampled every 50 ms; its log to `log`
+    (a file: a pipe nobody reads would block a chatty process)."""
     started = time.perf_counter()
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    watched, peak = psutil.Process(proc.pid), 0
-    while proc.poll() is None:
-        try:
-            peak = max(peak, watched.memory_info().rss)
-        except psutil.NoSuchProcess:
-            break
-        time.sleep(0.05)
-    _, errors = proc.communicate()
+    with log.open("w") as out:
+        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=out)
+        watched, peak = psutil.Process(proc.pid), 0
+        while proc.poll() is None:
+            try:
+                peak = max(peak, watched.memory_info().rss)
+            except psutil.NoSuchProcess:
+                break
+            time.sleep(0.05)
     if proc.returncode:
-        raise RuntimeError(f"{' '.join(command[:2])} failed:\n{errors[-3000:]}")
+        raise RuntimeError(f"{' '.join(command[:2])} failed:\n{log.read_text()[-3000:]}")
     return time.perf_counter() - started, peak / 2**20
 
 
@@ -142,7 +143,8 @@ def backtests(datadir: Path, userdir: Path) -> dict:
             scratch,
         ]
         with simulator(datadir, Path(scratch) / "simulator.log"):
-            botpy_s, botpy_mib = run_measured([*common, "--strategy", "BotpyStrategy"])
+            botpy_s, botpy_mib = run_measured([*common, "--strategy", "BotpyStrategy"],
+                                              Path(scratch) / "botpy.log")
             sample_s, sample_mib = run_measured(
                 [
                     *common,
@@ -152,7 +154,8 @@ def backtests(datadir: Path, userdir: Path) -> dict:
                     str(TEMPLATES),
                     "--timeframe",
                     "1m",
-                ]
+                ],
+                Path(scratch) / "sample.log",
             )
     ratio = botpy_s / sample_s
     return {

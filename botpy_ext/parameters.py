@@ -103,8 +103,13 @@ def markdown_table(groups: dict[str, type]) -> str:
     for group, settings in groups.items():
         for item in fields(settings):
             spec = spec_of(item)
-            span = "/".join(spec.choices) if spec.choices else (
-                f"{spec.low:g}–{spec.high:g}" if spec.low is not None else "on/off")
-            rows.append(f"| `{group}_{item.name}` | {item.default} | {span} | "
+            rows.append(f"| `{group}_{item.name}` | {item.default} | {span(spec, 'on/off')} | "
                         f"{spec.space or '—'} | {spec.description} |")
     return "\n".join(rows) + "\n"
+
+
+def span(spec: Spec, otherwise: str) -> str:
+    """The allowed values of a field, as the docs show them."""
+    if spec.choices:
+        return "/".join(spec.choices)
+    return f"{spec.low:g}–{spec.high:g}" if spec.low is not None else otherwise

@@ -50,9 +50,10 @@ def force(bot: TradingBot, pair: str):
 
 
 def test_sector_guard_locks_the_second_pair_of_a_sector(synthetic_market, tmp_path, userdir):
+    """With the liquidity guard on too: the simulator's order book is fetched and passes."""
     pairs = ["SOL/USDT", "AVAX/USDT", "DOGE/USDT", "BTC/USDT"]
-    with virtual_bot(synthetic_market, tmp_path, userdir, {"sector": {"enabled": True}},
-                     pairs) as bot:
+    guards = {"sector": {"enabled": True}, "liquidity": {"enabled": True}}  # the book: passes
+    with virtual_bot(synthetic_market, tmp_path, userdir, guards, pairs) as bot:
         assert force(bot, "SOL/USDT").status_code == 200
         wait_until(lambda: bot.open_trade() is not None, 120, interval=2)
         force(bot, "AVAX/USDT")

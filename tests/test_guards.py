@@ -4,6 +4,7 @@ modes; the Fear & Greed client against a local stub server."""
 from __future__ import annotations
 
 import json
+import subprocess
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -29,7 +30,7 @@ from botpy_ext.guards.settings import (
     load,
     markdown_table,
 )
-from tests.helpers import CONFIG_DIR, REPO
+from tests.helpers import BIN, CONFIG_DIR, REPO
 
 NOW = datetime(2024, 2, 15, 14, 20, tzinfo=UTC)
 
@@ -130,7 +131,7 @@ def hours(volumes) -> pd.DataFrame:
 
 
 def test_hourly_mean_is_over_24_closed_hours():
-    mean = anti_whale.hourly_mean_24h(hours([1000.0] * 23 + [2200.0]))["volume_mean_24"]
+    mean = anti_whale.hourly_mean_24h(hours([1000.0] * 23 + [2200.0]))
     assert mean.iloc[:23].isna().all() and mean.iloc[23] == pytest.approx(1050.0)
 
 
@@ -529,3 +530,16 @@ def test_a_refusal_for_every_pair_holds_until_its_end():
     sources.latch(at(10), tripped)
     sources.restart()  # a new backtest in the same process (hyperopt epoch)
     assert sources.latch(at(9), None) is None
+
+
+def test_download_command_writes_the_history(stub, tmp_path):
+    out = tmp_path / "data" / "fear_greed.json"
+    result = subprocess.run([str(BIN / "botpy"), "fear-greed", "download", "--url", stub.url,
+                             "--out", str(out)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "1 days written to" in result.stderr
+    assert fear_greed.load_history(out)[at(0).date()].value == 55
+    stub.mode = "500"
+    failed = subprocess.run([str(BIN / "botpy"), "fear-greed", "download", "--url", stub.url,
+                             "--out", str(out)], capture_output=True, text=True, timeout=60)
+    assert failed.returncode == 2 and "Fear & Greed download failed" in failed.stderr

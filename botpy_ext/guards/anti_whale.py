@@ -9,22 +9,29 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from botpy_ext.guards.refusal import Refusal
 from botpy_ext.guards.settings import AntiWhaleSettings
+from botpy_ext.setups.context import closed_positions
 
 GUARD = "anti_whale"
 HOURS = 24
 EXEMPT = ("ignition",)
 
 
-def hourly_mean_24h(df_1h: pd.DataFrame) -> pd.DataFrame:
-    """Per 1h candle: the mean volume of the 24 candles ending with it (to merge as closed)."""
-    return pd.DataFrame({
-        "date": df_1h["date"],
-        "volume_mean_24": df_1h["volume"].rolling(HOURS, min_periods=HOURS).mean(),
-    })
+def hourly_mean_24h(df_1h: pd.DataFrame) -> pd.Series:
+    """Per 1h candle: the mean volume of the 24 candles ending with it."""
+    return df_1h["volume"].rolling(HOURS, min_periods=HOURS).mean()
+
+
+def hourly_mean_at(dates: pd.Series, df_1h: pd.DataFrame) -> pd.Series:
+    """For each 1m row: the mean volume of the last 24 1h candles closed by the row's close."""
+    positions = closed_positions(dates, df_1h["date"], "1h")
+    means = hourly_mean_24h(df_1h).to_numpy()
+    taken = means[np.maximum(positions, 0)] if len(means) else np.full(len(dates), np.nan)
+    return pd.Series(np.where(positions >= 0, taken, np.nan), index=dates.index)
 
 
 def whale_share(volume_1m: pd.Series, hourly_mean: pd.Series) -> pd.Series:

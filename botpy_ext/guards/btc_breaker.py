@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 
 from botpy_ext.guards.refusal import Refusal
 from botpy_ext.guards.settings import BtcBreakerSettings
+from botpy_ext.setups.context import as_ns
 
 GUARD = "btc_breaker"
 ONE_MINUTE = pd.Timedelta(minutes=1)
@@ -32,10 +34,15 @@ def blocked_until(btc_1m: pd.DataFrame, settings: BtcBreakerSettings) -> pd.Data
 
 def on_dates(dates: pd.Series, breaker: pd.DataFrame) -> pd.DataFrame:
     """The breaker columns for the 1m candles at `dates` (NaN/NaT where BTC has no candle)."""
-    indexed = breaker.set_index("date")
-    taken = indexed.reindex(pd.DatetimeIndex(dates))
-    taken["btc_candle"] = taken["btc_fall"].notna()
-    return taken.reset_index(drop=True).set_axis(dates.index)
+    wanted, known = as_ns(dates), as_ns(breaker["date"])
+    positions = np.minimum(np.searchsorted(known, wanted), max(len(known) - 1, 0))
+    found = known[positions] == wanted if len(known) else np.zeros(len(wanted), dtype=bool)
+    columns = {
+        name: (breaker[name].take(positions).set_axis(dates.index).where(found) if len(known)
+               else pd.Series(np.nan, index=dates.index).astype(breaker[name].dtype))
+        for name in ("btc_fall", "btc_block_until", "btc_last_trip")
+    }
+    return pd.DataFrame(columns | {"btc_candle": found}, index=dates.index)
 
 
 def check(has_btc_candle: bool, block_until, last_trip, now: datetime,

@@ -6,7 +6,6 @@ import pandas as pd
 
 from botpy_ext.guards import anti_whale, btc_breaker, liquidity
 from botpy_ext.guards.settings import GuardSettings
-from botpy_ext.setups.context import merge
 
 COLUMNS = ("whale_share", "quote_volume_mean", "btc_fall", "btc_block_until", "btc_last_trip",
            "btc_candle")
@@ -16,7 +15,7 @@ def guard_columns(df: pd.DataFrame, df_1h: pd.DataFrame, btc_1m: pd.DataFrame | 
                   settings: GuardSettings) -> pd.DataFrame:
     """`df` (1m, analysed: `trigger_volume` is weighed by the anti-whale guard, else the row's
     own volume) with the guard columns added; `btc_1m` None or empty → `btc_candle` False."""
-    hourly = merge(df, anti_whale.hourly_mean_24h(df_1h), "1h")["volume_mean_24_1h"]
+    hourly = anti_whale.hourly_mean_at(df["date"], df_1h)
     breaker = btc_breaker.blocked_until(btc_1m if btc_1m is not None else df.iloc[:0],
                                         settings.btc_breaker)
     return pd.concat([
@@ -27,5 +26,5 @@ def guard_columns(df: pd.DataFrame, df_1h: pd.DataFrame, btc_1m: pd.DataFrame | 
             "quote_volume_mean": liquidity.quote_volume_mean(
                 df, settings.liquidity.proxy_minutes),
         }, index=df.index),
-        btc_breaker.on_dates(df["date"], breaker).drop(columns="date", errors="ignore"),
+        btc_breaker.on_dates(df["date"], breaker),
     ], axis=1)

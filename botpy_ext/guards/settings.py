@@ -13,7 +13,7 @@ from typing import Any
 
 from freqtrade.exceptions import OperationalException
 
-from botpy_ext.parameters import param, spec_of, validate
+from botpy_ext.parameters import param, span, spec_of, validate
 
 SECTION = "botpy"
 GUARDS_KEY = "guards"
@@ -186,8 +186,6 @@ def markdown_table() -> str:
     for name, settings in GUARD_SETTINGS.items():
         for item in fields(settings):
             spec = spec_of(item)
-            span = "/".join(spec.choices) if spec.choices else (
-                f"{spec.low:g}–{spec.high:g}" if spec.low is not None else "—")
             rows.append(f"| `{SECTION}.{GUARDS_KEY}.{name}.{item.name}` | `{item.default}` | "
-                        f"{span} | {spec.description} |")
+                        f"{span(spec, '—')} | {spec.description} |")
     return "\n".join(rows) + "\n"

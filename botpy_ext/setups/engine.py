@@ -107,9 +107,10 @@ def analyse(df: DataFrame, informative: dict[str, DataFrame],
     progress = candle_in_progress(df, minutes=5)
     ctx = with_context(df, progress, informative, settings)
     checks = precision.trigger_checks(ctx, settings.precision)
+    breakouts = precision.trigger_volume(ctx, checks, progress)
     signals = DataFrame({
         "ignition": ignition.entries(ctx, settings.ignition),
-        "precision": precision.entries(ctx, checks, progress),
+        "precision": precision.entries(ctx, checks, progress, breakouts),
         "momentum": momentum.entries(ctx),
     }, index=ctx.index)
     setup = pick_setup(signals)
@@ -119,8 +120,7 @@ def analyse(df: DataFrame, informative: dict[str, DataFrame],
         signals.add_prefix("signal_"),
         DataFrame({"entry_setup": setup, "profile": exit_profile,
                    "entry_tag": entry_tags(setup, exit_profile),
-                   "trigger_volume": trigger_volume(
-                       ctx, setup, precision.trigger_volume(ctx, checks, progress))},
+                   "trigger_volume": trigger_volume(ctx, setup, breakouts)},
                   index=ctx.index),
         scanner_columns(ctx, checks, setup),
     ], axis=1)

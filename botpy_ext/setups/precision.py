@@ -29,10 +29,12 @@ def qualified(ctx: DataFrame) -> pd.Series:
     return ctx["trend_up_4h"] & ctx["squeeze_15m"]
 
 
-def entries(ctx: DataFrame, checks: DataFrame, progress: DataFrame) -> pd.Series:
+def entries(ctx: DataFrame, checks: DataFrame, progress: DataFrame,
+            triggers: pd.Series | None = None) -> pd.Series:
     """Entry on the last 1m row of a 5m window that saw a trigger, if that 5m candle closes
-    bullish; a trigger whose 5m candle closes bearish is dropped."""
-    seen = trigger_volume(ctx, checks, progress) > 0
+    bullish; a trigger whose 5m candle closes bearish is dropped. `triggers`: the
+    `trigger_volume` of the same inputs, when already computed."""
+    seen = (trigger_volume(ctx, checks, progress) if triggers is None else triggers) > 0
     return seen & progress["last_minute"] & (progress["close"] > progress["open"])
 
 

@@ -125,7 +125,7 @@ def test_same_seed_same_bytes_other_seed_other_candles(tmp_path: Path) -> None:
         return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in out.iterdir()}
 
     first = digests(runs["a"])
-    assert len(first) == 12 * len(TIMEFRAMES) + 2
+    assert len(first) == 12 * len(TIMEFRAMES) + 3  # + episodes, market, fear_greed
     assert first == digests(runs["b"])
     other = pd.read_feather(runs["c"] / "ETH_USDT-1m.feather")
     same = pd.read_feather(runs["a"] / "ETH_USDT-1m.feather")

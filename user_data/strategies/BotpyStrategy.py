@@ -85,6 +85,8 @@ class BotpyStrategy(IStrategy):
         self.trade_settings()
         for name in PROFILE_SETTINGS:
             self.profile_exits(name)
+        # freqtrade loads a parameter file after bot_start: read the values again from there
+        self._settings.clear()
 
     def engine_settings(self) -> EngineSettings:
         return self.settings("engine", lambda: EngineSettings(**{

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 
-from tests.helpers import BIN, CONFIG_DIR, STRATEGIES
+from tests.helpers import BIN, CONFIG_DIR, STRATEGIES, freqtrade_env
 
 
 def test_demo_generates_serves_and_backtests_the_market(tmp_path):
     userdir = tmp_path / "user_data"
     shutil.copytree(CONFIG_DIR, userdir / "config")
     shutil.copytree(STRATEGIES, userdir / "strategies")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FREQTRADE__")}
+    env = freqtrade_env()  # freqtrade's own logging on: the guards' log lines are checked
     result = subprocess.run(
         [str(BIN / "botpy"), "--userdir", str(userdir), "demo"],
         capture_output=True, text=True, env=env, timeout=600,
@@ -30,3 +29,9 @@ def test_demo_generates_serves_and_backtests_the_market(tmp_path):
     report = result.stdout[result.stdout.index("ENTER TAG STATS"):]
     for tag in ("precision:", "momentum:", "ignition"):
         assert tag in report
+    # every guard on by default (Fear & Greed from the market's history): they refuse entries,
+    # and no callback failed (freqtrade logs a failing callback and carries on)
+    log = result.stdout + result.stderr
+    assert "Unexpected error" not in log, log[log.find("Unexpected error") - 500:][:3000]
+    for guard in ("losing_streak", "anti_whale", "sector"):
+        assert f"by {guard}:" in log, guard

@@ -26,7 +26,7 @@ class GuardSources:
         userdir = Path(config.get("user_data_dir", "user_data"))
         self.sectors: Mapping[str, str] = {}
         self.feed: fear_greed.FearGreedFeed | None = None
-        self.history: dict = {}
+        self.fear_greed_days: dict = {}  # backtests: day -> Fear & Greed reading
         self.latched: Refusal | None = None  # a refusal for every pair, kept until its end
         self.last_now = datetime.min.replace(tzinfo=UTC)  # the last entry time asked about
         self.history = pnl.ClosedTrades(self.settings.losing_streak)
@@ -39,7 +39,8 @@ class GuardSources:
             if self.settings.fear_greed.enabled and self.live:
                 self.feed = fear_greed.FearGreedFeed(self.settings.fear_greed)
             elif self.settings.fear_greed.enabled:
-                self.history = fear_greed.load_history(self.history_path(config, userdir))
+                self.fear_greed_days = fear_greed.load_history(
+                    self.history_path(config, userdir))
         except (sector.SectorMapError, fear_greed.FearGreedError) as exc:
             raise OperationalException(str(exc)) from None
 
@@ -60,7 +61,7 @@ class GuardSources:
         if self.feed is not None:
             refusal = self.feed.check(now)
             return refusal and refusal._replace(until=self.feed.next_fetch)
-        return fear_greed.check_history(self.history, now, self.settings.fear_greed)
+        return fear_greed.check_history(self.fear_greed_days, now, self.settings.fear_greed)
 
     def first_refusal(self, pair: str, setup: str, now: datetime, order_value: float,
                       signal: Mapping[str, Any], last_close: Callable[[str], float | None],

@@ -63,6 +63,27 @@ def running_simulator(datadir: Path, *extra: str, log: Path | None = None) -> It
         assert code == 0, f"simulator exit code {code} after SIGTERM"
 
 
+@contextmanager
+def running_simulators(datadir: Path, options: list[list[str]]) -> Iterator[list[str]]:
+    """Several simulators started at once (one per entry of `options`); yields their URLs."""
+    ports = [free_port() for _ in options]
+    procs = [subprocess.Popen(
+        [str(BIN / "botpy-sim"), "serve", "--datadir", str(datadir), "--port", str(port), *extra],
+        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT) for port, extra in zip(
+            ports, options, strict=True)]
+    bases = [f"http://127.0.0.1:{port}" for port in ports]
+    try:
+        for proc, base in zip(procs, bases, strict=True):
+            wait_until(lambda: ping(base) or proc.poll() is not None, timeout=30)  # noqa: B023
+            assert proc.poll() is None, f"simulator exited with {proc.returncode}"
+        yield bases
+    finally:
+        for proc in procs:
+            proc.send_signal(signal.SIGTERM)
+        for proc in procs:
+            proc.wait(timeout=20)
+
+
 def ping(base: str) -> bool:
     try:
         return requests.get(f"{base}/api/v3/ping", timeout=1).ok

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from botpy_ext.simulator.clock import replay_clock, static_clock
+from botpy_ext.simulator.clock import frozen_clock, replay_clock, static_clock
 from botpy_ext.simulator.dataset import DatasetError, load_datadir
 from botpy_ext.simulator.faults import Faults
 from botpy_ext.simulator.server import SimulatorState, create_app
@@ -210,6 +210,31 @@ class TestReplayClock:
         status = client.get("/_sim/status").json()
         assert status["clock"] == "replay"
         assert status["dataset_now_ms"] == START_MS + 2000 * MINUTE
+
+
+class TestFrozenClock:
+    """The market at one dataset time, standing still, bins of `align` intact."""
+
+    def test_closed_candles_up_to_the_frozen_moment_and_no_further(self, datadir):
+        wall = [1_800_000_123_456]
+        start = START_MS + 2000 * MINUTE + 30_000  # half a minute into dataset candle 2000
+        clock = frozen_clock(start, align="4h", wall_ms=lambda: wall[0])
+        client = client_for(datadir, clock)
+        assert clock.offset_ms % (240 * MINUTE) == 0
+        assert 0 <= wall[0] - (start + clock.offset_ms) < 240 * MINUTE
+        data = pd.read_feather(datadir / "AAA_USDT-1m.feather")
+
+        def last_volume(interval: str) -> tuple[int, float]:
+            row = client.get("/api/v3/klines", params={
+                "symbol": "AAAUSDT", "interval": interval, "limit": 2}).json()[-1]
+            return row[0] - clock.offset_ms, float(row[5])
+
+        assert last_volume("1m") == (START_MS + 1999 * MINUTE, data.volume.iloc[1999])
+        wall[0] += 3_600_000  # an hour later: still the same market
+        assert last_volume("1m") == (START_MS + 1999 * MINUTE, data.volume.iloc[1999])
+        five_open, five_volume = last_volume("5m")  # the last 5m bin closed by the moment
+        assert five_open == START_MS + 1995 * MINUTE
+        assert five_volume == pytest.approx(data.volume.iloc[1995:2000].sum())
 
 
 class TestFaults:

@@ -20,6 +20,10 @@ TIMEFRAME_MINUTES = {"5m": 5, "15m": 15, "1h": 60, "4h": 240}
 INDICATOR_PERIOD = 14  # RSI, ATR and ADX periods of the spec
 SLOW_EMA_15M = 20  # the parabolic check compares with EMA20(15m)
 FLOW_WINDOW = 20  # candles summed by the OBV/CVD flow columns shown in the chart
+# Candles of every timeframe the analysis needs before its values are settled: EMA50(4h), ADX and
+# the squeeze's 50-candle percentile converge (recursive-analysis: 0 % variance). The strategy's
+# startup_candle_count and the scanner's fetch.
+STARTUP_CANDLES = 400
 
 
 def trend_4h(df: DataFrame, settings: TrendSettings) -> DataFrame:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import uvicorn
 
-from botpy_ext.simulator.clock import Clock, replay_clock, static_clock
+from botpy_ext.simulator.clock import Clock, frozen_clock, replay_clock, static_clock
 from botpy_ext.simulator.dataset import DatasetError, PairData, load_datadir
 from botpy_ext.simulator.faults import FAULT_SWITCHES, Faults
 from botpy_ext.simulator.orderbook import BookModel
@@ -51,7 +51,9 @@ def build_clock(args: argparse.Namespace, pairs: dict[str, PairData]) -> Clock:
     if args.clock == "static":
         return static_clock()
     start = args.start if args.start is not None else default_replay_start(pairs, args.warmup_days)
-    return replay_clock(start, align=args.align)
+    if args.clock == "frozen":
+        return frozen_clock(start, align=args.align or "4h")
+    return replay_clock(start, align=args.align or "1m")
 
 
 FEAR_GREED_FILE = "fear_greed.json"
@@ -99,8 +101,9 @@ def describe_start(state: SimulatorState, args: argparse.Namespace) -> None:
     where = f"http://{args.host}:{args.port}/api/v3"
     if clock.replay:
         now = datetime.fromtimestamp(clock.dataset_now_ms() / 1000, tz=UTC)
-        logger.info("Replaying %d pairs at %s, dataset time now %s", len(state.view.pairs), where,
-                    now.isoformat())
+        verb = "Frozen at" if args.clock == "frozen" else "Replaying from"
+        logger.info("%s dataset time %s: %d pairs at %s (served times shifted by %.2f h)", verb,
+                    now.isoformat(), len(state.view.pairs), where, clock.offset_ms / 3_600_000)
     else:
         logger.info("Serving %d pairs (static clock) at %s", len(state.view.pairs), where)
 
@@ -136,14 +139,18 @@ def add_serve_parser(commands) -> None:
     srv.add_argument("--datadir", required=True, help="freqtrade datadir with *.feather candles")
     srv.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     srv.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default %(default)s)")
-    srv.add_argument("--clock", choices=["static", "replay"], default="static",
-                     help="static: all candles visible; replay: the data runs with the wall clock")
+    srv.add_argument("--clock", choices=["static", "replay", "frozen"], default="static",
+                     help="static: all candles visible; replay: the data runs with the wall "
+                     "clock; frozen: the market at --start, standing still")
     srv.add_argument("--start", type=parse_time_ms, default=None,
-                     help="replay: dataset time (ISO, UTC) that is 'now' when the server starts")
+                     help="replay/frozen: dataset time (ISO, UTC) that is 'now' when the server "
+                     "starts")
     srv.add_argument("--warmup-days", type=float, default=DEFAULT_WARMUP_DAYS,
                      help="replay without --start: begin this many days into the data")
-    srv.add_argument("--align", choices=[i for i in INTERVAL_MS if i != "1M"], default="1m",
-                     help="replay: keep dataset bins of this interval intact (start rounds down)")
+    srv.add_argument("--align", choices=[i for i in INTERVAL_MS if i != "1M"], default=None,
+                     help="replay/frozen: keep dataset bins of this interval intact (replay, "
+                     "default 1m: the start rounds down; frozen, default 4h: served times lag "
+                     "the wall clock by less than this)")
     srv.add_argument("--book-depth", type=float, default=BookModel.depth_minutes,
                      help="order book: minutes of mean volume within one sigma of the best price")
     for name, (low, high, description) in FAULT_SWITCHES.items():

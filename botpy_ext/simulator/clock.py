@@ -4,6 +4,10 @@
 - replay: the dataset is shifted by a whole number of `align` intervals so that a chosen dataset
   time is "now"; it then advances with the wall clock and only candles up to now are visible,
   the current one partial.
+- frozen: the market as it stood at one dataset time, shifted by whole `align` intervals into the
+  last interval before the wall clock, and standing still: a snapshot a client that asks for "the
+  latest candles" (a pairlist, test-pairlist) sees exactly, candle bins of `align` and shorter
+  intact. Unlike replay, the exact moment does not depend on when the server starts.
 """
 
 from __future__ import annotations
@@ -26,6 +30,15 @@ class Clock:
     replay: bool
     offset_ms: int = 0
     wall_ms: Callable[[], int] = wall_clock_ms
+    # the candle in progress is served (partial); a frozen market serves closed candles only:
+    # its last candle would otherwise never close
+    serves_partial: bool = True
+
+    @property
+    def name(self) -> str:
+        if not self.replay:
+            return "static"
+        return "replay" if self.serves_partial else "frozen"
 
     def now_ms(self) -> int:
         return self.wall_ms()
@@ -48,8 +61,24 @@ def replay_clock(
     shorter ones keep their dataset bins; the replay then starts less than one `align` interval
     before `start_ms`.
     """
-    if align not in INTERVAL_MS or align == "1M":
-        raise ValueError(f"align must be one of {', '.join(list(INTERVAL_MS)[:-1])}, got {align!r}")
-    step = INTERVAL_MS[align]
+    step = alignment(align)
     offset = -(-(wall_ms() - start_ms) // step) * step
     return Clock(replay=True, offset_ms=offset, wall_ms=wall_ms)
+
+
+def frozen_clock(
+    start_ms: int, align: str = "4h", wall_ms: Callable[[], int] = wall_clock_ms
+) -> Clock:
+    """The market at dataset time `start_ms`, standing still: served "now" is `start_ms` plus a
+    whole number of `align` intervals, less than one interval before the wall clock; only the
+    candles closed by then are served."""
+    step = alignment(align)
+    offset = (wall_ms() - start_ms) // step * step
+    return Clock(replay=True, offset_ms=offset, wall_ms=lambda: start_ms + offset,
+                 serves_partial=False)
+
+
+def alignment(align: str) -> int:
+    if align not in INTERVAL_MS or align == "1M":
+        raise ValueError(f"align must be one of {', '.join(list(INTERVAL_MS)[:-1])}, got {align!r}")
+    return INTERVAL_MS[align]

@@ -379,7 +379,7 @@ def add_admin_routes(app: FastAPI, state: SimulatorState) -> None:
     def status() -> dict:
         clock = state.view.clock
         return {
-            "clock": "replay" if clock.replay else "static",
+            "clock": clock.name,
             "offset_ms": clock.offset_ms,
             "now_ms": clock.now_ms(),
             "dataset_now_ms": clock.dataset_now_ms(),

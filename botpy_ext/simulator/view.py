@@ -45,13 +45,16 @@ class MarketView:
         return self._served[key]
 
     def klines(self, symbol: str, interval: str, now_ms: int | None = None) -> Candles:
-        """Candles of `interval` visible at `now_ms`; on the replay clock the last is partial."""
+        """Candles of `interval` visible at `now_ms`; on the replay clock the last is partial
+        (frozen: closed candles only)."""
         candles = self.served(symbol, interval)
         if not self.clock.replay:
             return candles
         now = self.clock.now_ms() if now_ms is None else now_ms
         current_open = int(bin_start(np.array([now]), interval)[0])
         complete = candles.slice(0, int(np.searchsorted(candles.open_ms, current_open)))
+        if not self.clock.serves_partial:
+            return complete
         current = self._current_candle(symbol, current_open, now)
         if current is None:
             return complete

@@ -32,7 +32,7 @@ from botpy_ext.guards.columns import guard_columns
 from botpy_ext.guards.refusal import Refusal
 from botpy_ext.guards.sources import GuardSources
 from botpy_ext.scanner.plot import PLOT_CONFIG
-from botpy_ext.setups.context import INFORMATIVE_TIMEFRAMES
+from botpy_ext.setups.context import INFORMATIVE_TIMEFRAMES, STARTUP_CANDLES
 from botpy_ext.setups.engine import EngineSettings, analyse
 from botpy_ext.setups.settings import SETTINGS_GROUPS
 
@@ -51,9 +51,8 @@ class BotpyStrategy(IStrategy):
     timeframe = "1m"
     can_short = False
     process_only_new_candles = True
-    # 400 candles of every timeframe: EMA50(4h), ADX and the squeeze's 50-candle percentile are
-    # converged (recursive-analysis: 0 % variance) and live needs one candle call per timeframe.
-    startup_candle_count = 400
+    # every timeframe settled (see STARTUP_CANDLES); live needs one candle call per timeframe
+    startup_candle_count = STARTUP_CANDLES
     # Exits are managed per trade (custom_stoploss, custom_roi). The static stop is only the
     # last-resort net behind the widest initial stop (trade_max_stop, 9 %); ROI never fires.
     stoploss = -0.10

@@ -3,6 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+WHEELHOUSE := $(VENV)/wheelhouse
 
 .PHONY: install demo test bench virtual paper secrets clean
 
@@ -10,6 +11,8 @@ $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
+	# the wheel tests/test_pairlist_plugin.py force-reinstalls offline
+	$(BIN)/python -m pip download --quiet --no-deps --dest $(WHEELHOUSE) freqtrade==2026.9
 	touch $(INSTALLED)
 
 install: $(INSTALLED)

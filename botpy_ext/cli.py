@@ -4,6 +4,7 @@
     botpy trade virtual|paper|live   freqtrade trade in that mode (extra options go to freqtrade)
     botpy secrets                    the API server login, generated on first use
     botpy fear-greed download        the Fear & Greed Index history, for backtests
+    botpy dashboard                  the scanner view and History CSV export, next to the bot
 """
 
 from __future__ import annotations
@@ -156,6 +157,28 @@ def download_fear_greed(args: argparse.Namespace) -> int:
     return 0
 
 
+def dashboard(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from botpy_ext.dashboard.server import FreqtradeApi, create_app
+    from botpy_ext.secrets import read_env_file
+
+    userdir = Path(args.userdir)
+    password = (os.environ.get("FREQTRADE__API_SERVER__PASSWORD")
+                or read_env_file(userdir / ".secrets.env").get("FREQTRADE__API_SERVER__PASSWORD"))
+    if not password:
+        raise LaunchError("the dashboard needs the API login: FREQTRADE__API_SERVER__PASSWORD in "
+                          f"the environment or in {userdir / '.secrets.env'} (`botpy secrets`)")
+    username = os.environ.get("FREQTRADE__API_SERVER__USERNAME", args.username)
+    scanner_json = Path(args.scanner_json) if args.scanner_json else (
+        userdir / "scanner" / "scanner.json")
+    app = create_app(FreqtradeApi(args.api, username, password), scanner_json)
+    logger.info("BOTPY dashboard on http://%s:%d (freqtrade API %s, scanner %s)", args.host,
+                args.port, args.api, scanner_json)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="botpy", description=__doc__.splitlines()[0])
     parser.add_argument("--userdir", default="user_data", help="freqtrade user directory")
@@ -171,6 +194,14 @@ def build_parser() -> argparse.ArgumentParser:
     fear_greed.add_argument("--url", help="the index's API (default: alternative.me)")
     fear_greed.add_argument("--out", help="file to write (default: <userdir>/data/"
                             "fear_greed.json)")
+    board = commands.add_parser("dashboard", help="scanner view and History CSV export")
+    board.add_argument("--api", default="http://127.0.0.1:8080", help="freqtrade REST API")
+    board.add_argument("--username", default="botpy", help="API user (default: botpy; "
+                       "FREQTRADE__API_SERVER__USERNAME takes precedence)")
+    board.add_argument("--scanner-json", help="scanner JSON (default: <userdir>/scanner/"
+                       "scanner.json)")
+    board.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    board.add_argument("--port", type=int, default=8090, help="port (default 8090)")
     return parser
 
 
@@ -186,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
             return trade(args, extra)
         if args.command == "fear-greed":
             return download_fear_greed(args)
+        if args.command == "dashboard":
+            return dashboard(args)
         return show_secrets(args)
     except LaunchError as exc:
         logger.error("%s", exc)

@@ -1,0 +1,1 @@
+"""BOTPY's pages next to FreqUI: the scanner view and the History CSV export (`botpy dashboard`)."""

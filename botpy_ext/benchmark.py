@@ -4,7 +4,9 @@
     1m and of each informative timeframe), BotpyStrategy's engine and guard columns vs
     SampleStrategy's
     `populate_indicators` + `populate_entry_trend` on the same 1m window; target ≤ 50 ms per pair.
-(b) `freqtrade backtesting` of BotpyStrategy on the real data (all pairs, 1m) vs SampleStrategy
+(b) the scanner pairlist: one pair's scan (the candles it fetches, the strategy's analysis, the
+    row) vs SampleStrategy on the same 1m window; projected seconds per refresh of 100 pairs.
+(c) `freqtrade backtesting` of BotpyStrategy on the real data (all pairs, 1m) vs SampleStrategy
     run with `--timeframe 1m` on the same data; target ≤ 2× its wall time; peak memory of both.
     Every guard is on except Fear & Greed: the real data come without its history.
 
@@ -29,8 +31,9 @@ import psutil
 from botpy_ext.cli import BIN, simulator
 from botpy_ext.guards.columns import guard_columns
 from botpy_ext.guards.settings import GuardSettings
-from botpy_ext.setups.context import INFORMATIVE_TIMEFRAMES
-from botpy_ext.setups.engine import analyse
+from botpy_ext.scanner.state import scan_pair
+from botpy_ext.setups.context import INFORMATIVE_TIMEFRAMES, STARTUP_CANDLES
+from botpy_ext.setups.engine import EngineSettings, analyse
 
 LIVE_WINDOW = 1400  # candles per timeframe a live bot holds: 1000 fetched + startup (400)
 REPEATS = 7
@@ -58,13 +61,14 @@ def timed_ms(function, repeats: int = REPEATS) -> float:
     return statistics.median(times)
 
 
-def live_windows(datadir: Path, pair: str) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+def live_windows(datadir: Path, pair: str, length: int = LIVE_WINDOW
+                 ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     name = pair.replace("/", "_")
-    base = pd.read_feather(datadir / f"{name}-1m.feather").tail(LIVE_WINDOW).reset_index(drop=True)
+    base = pd.read_feather(datadir / f"{name}-1m.feather").tail(length).reset_index(drop=True)
     informative = {}
     for tf in INFORMATIVE_TIMEFRAMES:
         frame = pd.read_feather(datadir / f"{name}-{tf}.feather")
-        frame = frame[frame["date"] <= base["date"].iloc[-1]].tail(LIVE_WINDOW)
+        frame = frame[frame["date"] <= base["date"].iloc[-1]].tail(length)
         informative[tf] = frame.reset_index(drop=True)
     return base, informative
 
@@ -98,6 +102,30 @@ def live_analysis(datadir: Path) -> dict:
         "projected_100_pairs_s": round(mean * 100 / 1000, 2),
         "target_ms": TARGET_LIVE_MS,
         "meets_target": worst <= TARGET_LIVE_MS,
+    }
+
+
+def scanner_scan(datadir: Path) -> dict:
+    """(b) The scanner pairlist's work per pair and refresh: `scan_pair` on the windows it
+    fetches (STARTUP_CANDLES of each timeframe) vs SampleStrategy on the same 1m window."""
+    sample = sample_strategy()
+    pairs = sorted(p.name.split("-")[0].replace("_", "/") for p in datadir.glob("*-1m.feather"))
+    scan, reference = [], []
+    for pair in pairs:
+        base, informative = live_windows(datadir, pair, STARTUP_CANDLES)
+        candles = {"1m": base, **informative}
+        scan.append(timed_ms(lambda p=pair, c=candles: scan_pair(p, c, EngineSettings())))
+        meta = {"pair": pair}
+        reference.append(timed_ms(lambda b=base, m=meta: sample.populate_entry_trend(
+            sample.populate_indicators(b.copy(), m), m)))
+    mean, sample_mean = statistics.mean(scan), statistics.mean(reference)
+    return {
+        "pairs": len(pairs),
+        "scan_mean_ms_per_pair": round(mean, 2),
+        "scan_worst_ms_per_pair": round(max(scan), 2),
+        "sample_mean_ms": round(sample_mean, 2),
+        "ratio_to_sample": round(mean / sample_mean, 2),
+        "projected_100_pairs_s": round(mean * 100 / 1000, 2),
     }
 
 
@@ -180,13 +208,15 @@ def main(argv: list[str] | None = None) -> int:
     results = {
         "machine": {"cpus": psutil.cpu_count(), "python": sys.version.split()[0]},
         "live_analysis": live_analysis(datadir),
+        "scanner": scanner_scan(datadir),
     }
     print(
         json.dumps(
             {
                 "live_analysis": {
                     k: v for k, v in results["live_analysis"].items() if k != "per_pair"
-                }
+                },
+                "scanner": results["scanner"],
             },
             indent=2,
         ),

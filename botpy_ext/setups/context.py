@@ -126,9 +126,13 @@ def closed_positions(dates: pd.Series, informative_dates: pd.Series, timeframe: 
     return np.searchsorted(closed_by, as_ns(dates), side="right") - 1
 
 
+NS_PER_UNIT = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
+
+
 def as_ns(dates: pd.Series) -> np.ndarray:
-    """Datetimes as int64 nanoseconds since the epoch (comparable whatever their unit)."""
-    return dates.dt.as_unit("ns").astype("int64").to_numpy()
+    """Datetimes as int64 nanoseconds since the epoch (comparable whatever their unit). Read
+    from the underlying integers: the `.dt` conversion cost ~0.3 ms a call, 15 calls a candle."""
+    return dates.array.asi8 * NS_PER_UNIT[dates.dtype.unit]
 
 
 def merge(df: DataFrame, informative: DataFrame, timeframe: str) -> DataFrame:

@@ -24,6 +24,7 @@ from botpy_ext.setups.context import (
     structure_15m,
     trend_4h,
 )
+from botpy_ext.setups.memo import MEMO
 from botpy_ext.setups.settings import (
     IgnitionSettings,
     MomentumSettings,
@@ -65,22 +66,31 @@ def base_columns(df: DataFrame, progress: DataFrame, settings: EngineSettings) -
 def with_context(df: DataFrame, progress: DataFrame, informative: dict[str, DataFrame],
                  settings: EngineSettings) -> DataFrame:
     """`df` with the 4h trend, 1h RSI, 15m structure and 5m momentum confirmations merged."""
-    structure = structure_15m(informative["15m"], settings.precision, settings.momentum)
-    confirmed = DataFrame({
-        "date": informative["5m"]["date"],
-        "momentum": momentum.confirmations(informative["5m"], structure, settings.momentum),
-    })
+    structure = MEMO(structure_15m, informative["15m"],
+                     settings=(settings.precision, settings.momentum))
+    confirmed = MEMO(confirmed_5m, informative["5m"], informative["15m"],
+                     settings=(settings.precision, settings.momentum))
     ctx = pd.concat([
         df,
         base_columns(df, progress, settings),
-        merge(df, trend_4h(informative["4h"], settings.trend), "4h"),
-        merge(df, momentum_1h(informative["1h"]), "1h"),
+        merge(df, MEMO(trend_4h, informative["4h"], settings=(settings.trend,)), "4h"),
+        merge(df, MEMO(momentum_1h, informative["1h"]), "1h"),
         merge(df, structure, "15m"),
         merge(df, confirmed, "5m"),
     ], axis=1)
     for column in FLAG_COLUMNS:
         ctx[column] = ctx[column].astype("boolean").fillna(False).astype(bool)
     return ctx
+
+
+def confirmed_5m(df5: DataFrame, df15: DataFrame, precision_settings: PrecisionSettings,
+                 momentum_settings: MomentumSettings) -> DataFrame:
+    """Momentum's 5m continuation candles after a 15m impulse."""
+    structure = MEMO(structure_15m, df15, settings=(precision_settings, momentum_settings))
+    return DataFrame({
+        "date": df5["date"],
+        "momentum": momentum.confirmations(df5, structure, momentum_settings),
+    })
 
 
 def pick_setup(signals: DataFrame) -> pd.Series:

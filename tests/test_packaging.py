@@ -38,6 +38,15 @@ class TestDockerCompose:
         assert self.service["command"][-2:] == ["trade", "paper"]
         assert (CONFIG_DIR / "paper.json").exists()
 
+    def test_dashboard_next_to_the_bot_on_loopback_only(self):
+        dashboard = self.compose["services"]["dashboard"]
+        assert dashboard["image"] == self.service["image"]
+        assert dashboard["ports"] == ["127.0.0.1:8090:8090"]
+        assert dashboard["command"][2:] == ["dashboard", "--api", "http://botpy:8080", "--host",
+                                            "0.0.0.0"]
+        assert "./user_data:/freqtrade/user_data" in dashboard["volumes"]
+        assert not any("PASSWORD" in key for key in dashboard.get("environment", {}))
+
     def test_no_password_written(self):
         environment = self.service.get("environment", {})
         assert not any("PASSWORD" in key or "SECRET" in key for key in environment)
@@ -77,3 +86,14 @@ def test_live_mode_refuses_to_start_without_exchange_keys(tmp_path):
     )
     assert result.returncode == 2
     assert "FREQTRADE__EXCHANGE__KEY" in result.stderr
+
+
+def test_dashboard_refuses_to_start_without_the_api_login(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FREQTRADE__")}
+    result = subprocess.run(
+        [str(BIN / "botpy"), "--userdir", str(tmp_path), "dashboard"],
+        capture_output=True, text=True, env=env, timeout=60,
+    )
+    assert result.returncode == 2
+    assert "FREQTRADE__API_SERVER__PASSWORD" in result.stderr
+    assert str(tmp_path / ".secrets.env") in result.stderr

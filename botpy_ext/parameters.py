@@ -12,6 +12,7 @@ from dataclasses import Field, dataclass, field, fields
 from functools import lru_cache
 from typing import Any
 
+from freqtrade.enums import RunMode
 from freqtrade.exceptions import OperationalException
 from freqtrade.strategy import (
     BooleanParameter,
@@ -113,3 +114,23 @@ def span(spec: Spec, otherwise: str) -> str:
     if spec.choices:
         return "/".join(spec.choices)
     return f"{spec.low:g}–{spec.high:g}" if spec.low is not None else otherwise
+
+
+# hyperopt spaces that contain the entry engine's parameters ("default" and "all" include "buy")
+SIGNAL_SPACES = {"buy", "default", "all"}
+
+
+def check_hyperopt(config: dict) -> None:
+    """Refuse a hyperopt of the entry parameters that could not change anything.
+
+    The engine computes the signals in `populate_indicators` (one pass over every timeframe),
+    which hyperopt runs once, before the first epoch, unless `--analyze-per-epoch` is given.
+    """
+    if config.get("runmode") != RunMode.HYPEROPT or config.get("analyze_per_epoch"):
+        return
+    spaces = set(config.get("spaces") or ["default"])
+    if spaces & SIGNAL_SPACES:
+        raise OperationalException(
+            "BotpyStrategy computes its entry signals in populate_indicators, which hyperopt runs "
+            "once: the buy-space parameters would have no effect. Run hyperopt with "
+            "--analyze-per-epoch, or optimize other spaces only (--spaces sell).")

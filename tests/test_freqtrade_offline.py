@@ -241,3 +241,51 @@ def test_out_of_range_strategy_parameter_stops_freqtrade(static_simulator, real_
     assert result.returncode == 2
     assert "precision_rsi_max must be in [50, 90], got 95.0" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def hyperopt(config: Path, userdir: Path, real_data: Path, *extra: str):
+    return freqtrade(
+        "hyperopt", "-c", str(config), "--userdir", str(userdir), "--datadir", str(real_data),
+        "--strategy", "BotpyStrategy", "--strategy-path", str(STRATEGIES),
+        "--timerange", "20230420-20230425", "--spaces", "buy", "-j", "1",
+        "--hyperopt-loss", "OnlyProfitHyperOptLoss", *extra)
+
+
+def test_hyperopt_of_entry_parameters_without_analysis_per_epoch_is_refused(
+        static_simulator, real_data, tmp_path, userdir):
+    config = overlay_config(tmp_path, "backtest", static_simulator, guards=NO_FEAR_GREED)
+    result = hyperopt(config, userdir, real_data, "--epochs", "2")
+    assert result.returncode != 0
+    assert "Run hyperopt with --analyze-per-epoch" in " ".join(result.stderr.split())
+
+
+def test_hyperopt_with_analysis_per_epoch_applies_each_epochs_parameters(
+        static_simulator, real_data, tmp_path, userdir):
+    """Each epoch's entry parameters change the trades, and the last epoch's result is what a
+    backtest with its parameters gives (no value left over from the epoch before)."""
+    config = overlay_config(tmp_path, "backtest", static_simulator, guards=NO_FEAR_GREED)
+    results = tmp_path / "hyperopt_userdir"
+    shutil.copytree(userdir, results)
+    run = hyperopt(config, results, real_data, "--epochs", "4", "--analyze-per-epoch",
+                   "--random-state", "3")
+    assert run.returncode == 0, run.stderr[-3000:]
+    epochs = [json.loads(line) for line in
+              next((results / "hyperopt_results").glob("*.fthypt")).read_text().splitlines()]
+    assert len(epochs) == 4
+    assert len({e["results_metrics"]["total_trades"] for e in epochs}) > 1
+    last = epochs[-1]
+    strategies = tmp_path / "strategies"
+    strategies.mkdir()
+    (tmp_path / "bt").mkdir()
+    shutil.copy(STRATEGIES / "BotpyStrategy.py", strategies)
+    (strategies / "BotpyStrategy.json").write_text(json.dumps(
+        {"strategy_name": "BotpyStrategy", "params": {"buy": last["params_dict"]}}))
+    backtest = freqtrade(
+        "backtesting", "-c", str(config), "--userdir", str(results), "--datadir", str(real_data),
+        "--strategy", "BotpyStrategy", "--strategy-path", str(strategies),
+        "--timerange", "20230420-20230425", "--export", "trades",
+        "--backtest-directory", str(tmp_path / "bt"))
+    assert backtest.returncode == 0, backtest.stderr[-3000:]
+    stats = load_backtest_stats(tmp_path / "bt")["BotpyStrategy"]
+    assert stats["total_trades"] == last["results_metrics"]["total_trades"]
+    assert stats["profit_total"] == pytest.approx(last["results_metrics"]["profit_total"])

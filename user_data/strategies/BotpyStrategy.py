@@ -66,6 +66,7 @@ class BotpyStrategy(IStrategy):
 
     def __init__(self, config: dict) -> None:
         super().__init__(config)
+        parameters.check_hyperopt(config)
         # Per-trade memory of the custom data this strategy reads on every candle. The database
         # (custom data) stays the record: after a restart the memory is refilled from it.
         # freqtrade's in-memory custom data of backtesting is a list scanned on every read.
@@ -118,6 +119,9 @@ class BotpyStrategy(IStrategy):
         informative = {
             tf: self.dp.get_pair_dataframe(metadata["pair"], tf) for tf in INFORMATIVE_TIMEFRAMES
         }
+        # read the values now: hyperopt (--analyze-per-epoch) sets new ones between epochs
+        # without a bot loop in between
+        self._settings.pop("engine", None)
         analysed = analyse(dataframe, informative, self.engine_settings())
         btc = self.dp.get_pair_dataframe(BTC_PAIR, self.timeframe)
         analysed = guard_columns(analysed, informative["1h"], btc, self.guards.settings)

@@ -243,18 +243,22 @@ def test_out_of_range_strategy_parameter_stops_freqtrade(static_simulator, real_
     assert "Traceback" not in result.stderr
 
 
-def hyperopt(config: Path, userdir: Path, real_data: Path, *extra: str):
+def hyperopt(config: Path, userdir: Path, real_data: Path, strategies: Path, *extra: str):
+    """`freqtrade hyperopt` of the buy space on a copy of the strategy in `strategies`: hyperopt
+    writes its best parameters next to the strategy file, and the repository's must stay clean."""
+    strategies.mkdir(exist_ok=True)
+    shutil.copy(STRATEGIES / "BotpyStrategy.py", strategies)
     return freqtrade(
         "hyperopt", "-c", str(config), "--userdir", str(userdir), "--datadir", str(real_data),
-        "--strategy", "BotpyStrategy", "--strategy-path", str(STRATEGIES),
+        "--strategy", "BotpyStrategy", "--strategy-path", str(strategies),
         "--timerange", "20230420-20230425", "--spaces", "buy", "-j", "1",
-        "--hyperopt-loss", "OnlyProfitHyperOptLoss", *extra)
+        "--hyperopt-loss", "OnlyProfitHyperOptLoss", "--disable-param-export", *extra)
 
 
 def test_hyperopt_of_entry_parameters_without_analysis_per_epoch_is_refused(
         static_simulator, real_data, tmp_path, userdir):
     config = overlay_config(tmp_path, "backtest", static_simulator, guards=NO_FEAR_GREED)
-    result = hyperopt(config, userdir, real_data, "--epochs", "2")
+    result = hyperopt(config, userdir, real_data, tmp_path / "strategies", "--epochs", "2")
     assert result.returncode != 0
     assert "Run hyperopt with --analyze-per-epoch" in " ".join(result.stderr.split())
 
@@ -266,13 +270,15 @@ def test_hyperopt_with_analysis_per_epoch_applies_each_epochs_parameters(
     config = overlay_config(tmp_path, "backtest", static_simulator, guards=NO_FEAR_GREED)
     results = tmp_path / "hyperopt_userdir"
     shutil.copytree(userdir, results)
-    run = hyperopt(config, results, real_data, "--epochs", "4", "--analyze-per-epoch",
-                   "--random-state", "3")
+    run = hyperopt(config, results, real_data, tmp_path / "hyperopt_strategies", "--epochs", "4",
+                   "--analyze-per-epoch", "--random-state", "3")
     assert run.returncode == 0, run.stderr[-3000:]
     epochs = [json.loads(line) for line in
               next((results / "hyperopt_results").glob("*.fthypt")).read_text().splitlines()]
     assert len(epochs) == 4
     assert len({e["results_metrics"]["total_trades"] for e in epochs}) > 1
+    assert not (STRATEGIES / "BotpyStrategy.json").exists()
+    assert not (tmp_path / "hyperopt_strategies" / "BotpyStrategy.json").exists()
     last = epochs[-1]
     strategies = tmp_path / "strategies"
     strategies.mkdir()

@@ -97,3 +97,11 @@ def test_dashboard_refuses_to_start_without_the_api_login(tmp_path):
     assert result.returncode == 2
     assert "FREQTRADE__API_SERVER__PASSWORD" in result.stderr
     assert str(tmp_path / ".secrets.env") in result.stderr
+
+
+def test_no_parameter_file_next_to_the_strategy():
+    """freqtrade loads `BotpyStrategy.json` beside the strategy (hyperopt writes it there): one
+    left in the repository would silently change every run."""
+    from tests.helpers import STRATEGIES
+
+    assert sorted(p.name for p in STRATEGIES.iterdir() if p.suffix == ".json") == []

@@ -40,20 +40,29 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def spawn_simulator(datadir: Path, port: int, extra: tuple[str, ...] | list[str],
+                    out=subprocess.DEVNULL) -> subprocess.Popen:
+    return subprocess.Popen(
+        [str(BIN / "botpy-sim"), "serve", "--datadir", str(datadir), "--port", str(port), *extra],
+        stdout=out, stderr=subprocess.STDOUT,
+    )
+
+
+def wait_for_simulator(proc: subprocess.Popen, base: str) -> None:
+    wait_until(lambda: ping(base) or proc.poll() is not None, timeout=30)
+    assert proc.poll() is None, f"simulator exited with {proc.returncode}"
+
+
 @contextmanager
 def running_simulator(datadir: Path, *extra: str, log: Path | None = None) -> Iterator[str]:
     """A `botpy-sim serve` process on a free port; yields its base URL, stops it with SIGTERM
     and checks that it exits cleanly."""
     port = free_port()
     out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [str(BIN / "botpy-sim"), "serve", "--datadir", str(datadir), "--port", str(port), *extra],
-        stdout=out, stderr=subprocess.STDOUT,
-    )
+    proc = spawn_simulator(datadir, port, extra, out)
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until(lambda: ping(base) or proc.poll() is not None, timeout=30)
-        assert proc.poll() is None, f"simulator exited with {proc.returncode}"
+        wait_for_simulator(proc, base)
         yield base
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -67,15 +76,12 @@ def running_simulator(datadir: Path, *extra: str, log: Path | None = None) -> It
 def running_simulators(datadir: Path, options: list[list[str]]) -> Iterator[list[str]]:
     """Several simulators started at once (one per entry of `options`); yields their URLs."""
     ports = [free_port() for _ in options]
-    procs = [subprocess.Popen(
-        [str(BIN / "botpy-sim"), "serve", "--datadir", str(datadir), "--port", str(port), *extra],
-        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT) for port, extra in zip(
-            ports, options, strict=True)]
+    procs = [spawn_simulator(datadir, port, extra)
+             for port, extra in zip(ports, options, strict=True)]
     bases = [f"http://127.0.0.1:{port}" for port in ports]
     try:
         for proc, base in zip(procs, bases, strict=True):
-            wait_until(lambda: ping(base) or proc.poll() is not None, timeout=30)  # noqa: B023
-            assert proc.poll() is None, f"simulator exited with {proc.returncode}"
+            wait_for_simulator(proc, base)
         yield bases
     finally:
         for proc in procs:
@@ -84,11 +90,16 @@ def running_simulators(datadir: Path, options: list[list[str]]) -> Iterator[list
             proc.wait(timeout=20)
 
 
-def ping(base: str) -> bool:
+def answers(url: str, timeout: float = 2) -> bool:
+    """The URL answers with a success status."""
     try:
-        return requests.get(f"{base}/api/v3/ping", timeout=1).ok
+        return requests.get(url, timeout=timeout).ok
     except requests.RequestException:
         return False
+
+
+def ping(base: str) -> bool:
+    return answers(f"{base}/api/v3/ping", timeout=1)
 
 
 def wait_until(condition, timeout: float, interval: float = 0.2) -> None:

@@ -17,6 +17,7 @@ from tests.helpers import (
     CONFIG_DIR,
     REPO,
     TEST_SECRETS,
+    answers,
     free_port,
     freqtrade,
     freqtrade_env,
@@ -126,10 +127,3 @@ def test_webserver_offers_and_evaluates_the_scanner(synthetic_market, tmp_path, 
         finally:
             proc.terminate()
             proc.wait(timeout=60)
-
-
-def answers(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=2).ok
-    except requests.RequestException:
-        return False

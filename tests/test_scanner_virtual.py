@@ -21,6 +21,7 @@ from tests.helpers import (
     REPO,
     TEST_SECRETS,
     TradingBot,
+    answers,
     free_port,
     overlay_config,
     running_simulator,
@@ -98,13 +99,6 @@ def dashboard(scanner_bot):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-
-
-def answers(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=2).ok
-    except requests.RequestException:
-        return False
 
 
 def test_history_csv_has_the_closed_trade_with_setup_and_profile(dashboard, scanner_bot):

@@ -89,10 +89,12 @@ class BotpyStrategy(IStrategy):
         self._settings.clear()
 
     def engine_settings(self) -> EngineSettings:
-        return self.settings("engine", lambda: EngineSettings(**{
+        """Read afresh on every analysis, not per bot loop: hyperopt (--analyze-per-epoch) sets
+        new values between epochs without a bot loop in between."""
+        return EngineSettings(**{
             group: parameters.current(self, group, settings)
             for group, settings in SETTINGS_GROUPS.items()
-        }))
+        })
 
     def trade_settings(self) -> TradeSettings:
         return self.settings("trade", lambda: parameters.current(self, "trade", TradeSettings))
@@ -119,9 +121,6 @@ class BotpyStrategy(IStrategy):
         informative = {
             tf: self.dp.get_pair_dataframe(metadata["pair"], tf) for tf in INFORMATIVE_TIMEFRAMES
         }
-        # read the values now: hyperopt (--analyze-per-epoch) sets new ones between epochs
-        # without a bot loop in between
-        self._settings.pop("engine", None)
         analysed = analyse(dataframe, informative, self.engine_settings())
         btc = self.dp.get_pair_dataframe(BTC_PAIR, self.timeframe)
         analysed = guard_columns(analysed, informative["1h"], btc, self.guards.settings)

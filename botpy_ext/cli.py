@@ -5,6 +5,7 @@
     botpy secrets                    the API server login, generated on first use
     botpy fear-greed download        the Fear & Greed Index history, for backtests
     botpy dashboard                  the scanner view and History CSV export, next to the bot
+    botpy evaluate --datadir DIR     walk-forward folds, baselines and statistics in one report
 """
 
 from __future__ import annotations
@@ -47,29 +48,32 @@ def simulator_answers(base_url: str = DEFAULT_BASE_URL) -> bool:
 
 
 @contextmanager
-def simulator(datadir: Path, log: Path, *options: str) -> Iterator[None]:
-    """Run `botpy-sim serve` on the configs' port for the duration of the block."""
-    if simulator_answers():
-        raise LaunchError(f"port of {DEFAULT_BASE_URL} is taken by another simulator or program; "
+def simulator(datadir: Path, log: Path, *options: str, base_url: str = DEFAULT_BASE_URL
+              ) -> Iterator[None]:
+    """Run `botpy-sim serve` on the port of `base_url` (the configs' by default) for the
+    duration of the block."""
+    if simulator_answers(base_url):
+        raise LaunchError(f"port of {base_url} is taken by another simulator or program; "
                           "stop it first")
     log.parent.mkdir(parents=True, exist_ok=True)
-    port = DEFAULT_BASE_URL.rsplit(":", 1)[1]
+    port = base_url.rsplit(":", 1)[1]
     with log.open("w") as out:
         proc = subprocess.Popen(
             [str(BIN / "botpy-sim"), "serve", "--datadir", str(datadir), "--port", port, *options],
             stdout=out, stderr=subprocess.STDOUT,
         )
         try:
-            wait_for_simulator(proc, log)
+            wait_for_simulator(proc, log, base_url)
             yield
         finally:
             proc.terminate()
             proc.wait(timeout=30)
 
 
-def wait_for_simulator(proc: subprocess.Popen, log: Path) -> None:
+def wait_for_simulator(proc: subprocess.Popen, log: Path, base_url: str = DEFAULT_BASE_URL
+                       ) -> None:
     deadline = time.monotonic() + SIMULATOR_START_TIMEOUT
-    while not simulator_answers():
+    while not simulator_answers(base_url):
         if proc.poll() is not None or time.monotonic() > deadline:
             raise LaunchError(f"the simulator did not start:\n{log.read_text()[-2000:]}")
         time.sleep(0.3)
@@ -90,6 +94,13 @@ def after_warmup(datadir: Path) -> str:
     market = json.loads((datadir / "market.json").read_text())
     first = datetime.fromisoformat(market["start"]).date() + timedelta(days=WARMUP_DAYS)
     return f"{first:%Y%m%d}-"
+
+
+def templates_dir() -> Path:
+    """freqtrade's strategy templates (SampleStrategy lives there)."""
+    import importlib.util
+
+    return Path(importlib.util.find_spec("freqtrade").origin).parent / "templates"
 
 
 def run_freqtrade(*args: str, env: dict[str, str] | None = None) -> int:
@@ -202,11 +213,16 @@ def build_parser() -> argparse.ArgumentParser:
                        "scanner.json)")
     board.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     board.add_argument("--port", type=int, default=8090, help="port (default 8090)")
+    from botpy_ext.evaluation.arguments import add_arguments
+
+    add_arguments(commands.add_parser(
+        "evaluate", help="walk-forward folds, baselines and statistics in one report"))
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    argv = sys.argv[1:] if argv is None else argv
     args, extra = build_parser().parse_known_args(argv)
     if extra and args.command != "trade":
         build_parser().error(f"unrecognized arguments: {' '.join(extra)}")
@@ -219,6 +235,10 @@ def main(argv: list[str] | None = None) -> int:
             return download_fear_greed(args)
         if args.command == "dashboard":
             return dashboard(args)
+        if args.command == "evaluate":
+            from botpy_ext.evaluation.command import evaluate
+
+            return evaluate(args, Path(args.userdir), BIN, argv)
         return show_secrets(args)
     except LaunchError as exc:
         logger.error("%s", exc)

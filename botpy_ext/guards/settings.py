@@ -16,6 +16,8 @@ from freqtrade.exceptions import OperationalException
 from botpy_ext.parameters import param, span, spec_of, validate
 
 SECTION = "botpy"
+# backtests only: the file each trade's frozen facts are journalled to (`botpy evaluate` sets it)
+TRADE_FACTS_KEY = "trade_facts_file"
 GUARDS_KEY = "guards"
 MODES = ("virtual", "paper", "live", "backtest", "demo")
 ON_UNAVAILABLE = ("block", "allow")
@@ -130,7 +132,9 @@ def load(config: dict) -> GuardSettings:
     """The guard settings of a freqtrade config; OperationalException naming the key on error."""
     section = config.get(SECTION, {})
     try:
-        check_mapping(section, SECTION, {"mode", GUARDS_KEY})
+        check_mapping(section, SECTION, {"mode", GUARDS_KEY, TRADE_FACTS_KEY})
+        if not isinstance(section.get(TRADE_FACTS_KEY, ""), str):
+            raise ValueError(f"{SECTION}.{TRADE_FACTS_KEY} must be a file path")
         if "mode" in section and section["mode"] not in MODES:
             raise ValueError(f"{SECTION}.mode must be one of {list(MODES)}, "
                              f"got {section['mode']!r}")

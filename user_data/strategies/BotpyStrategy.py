@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from freqtrade.enums import RunMode
 from freqtrade.persistence import Order, Trade
@@ -18,6 +19,7 @@ from pandas import DataFrame
 from botpy_ext import parameters
 from botpy_ext.exits import sizing
 from botpy_ext.exits.candles import CandleArrays
+from botpy_ext.exits.journal import FactsJournal
 from botpy_ext.exits.settings import PROFILE_SETTINGS, TRADE_SETTINGS_GROUPS, TradeSettings
 from botpy_ext.exits.stops import (
     TradeFacts,
@@ -30,6 +32,8 @@ from botpy_ext.exits.stops import (
 from botpy_ext.guards.columns import COLUMNS as GUARD_COLUMNS
 from botpy_ext.guards.columns import guard_columns
 from botpy_ext.guards.refusal import Refusal
+from botpy_ext.guards.settings import SECTION as BOTPY_SECTION
+from botpy_ext.guards.settings import TRADE_FACTS_KEY
 from botpy_ext.guards.sources import GuardSources
 from botpy_ext.scanner.plot import PLOT_CONFIG
 from botpy_ext.setups.context import INFORMATIVE_TIMEFRAMES, STARTUP_CANDLES
@@ -79,6 +83,11 @@ class BotpyStrategy(IStrategy):
         self._persist = config.get("runmode") in (RunMode.DRY_RUN, RunMode.LIVE)
         # capital guards: the config's `botpy.guards` section, refused at start-up if invalid
         self.guards = GuardSources(config)
+        # `botpy evaluate` reads each backtest trade's frozen facts (its R) from this journal:
+        # freqtrade's backtest export has no custom data
+        journal = config.get(BOTPY_SECTION, {}).get(TRADE_FACTS_KEY)
+        self._facts_journal = FactsJournal(Path(journal)) if (
+            journal and config.get("runmode") == RunMode.BACKTEST) else None
 
     def bot_start(self, **kwargs) -> None:
         self.engine_settings()  # refuse out-of-range parameter values at start-up
@@ -241,6 +250,8 @@ class BotpyStrategy(IStrategy):
                            self.full_stake(trade, setup), self.profile_exits(profile),
                            self.trade_settings())
             self.remember(trade, FACTS, facts.as_dict())
+            if self._facts_journal:
+                self._facts_journal.write(pair, trade.open_date_utc, facts)
             # a trade frozen by this process has no other custom data yet: no need to read it
             self.memory(trade).update({STAGE: None, SCALE_DECIDED: None})
         elif order.ft_order_side == trade.exit_side:

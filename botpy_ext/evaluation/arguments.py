@@ -1,0 +1,40 @@
+"""The options of `botpy evaluate` (cheap to import: `botpy --help` loads them)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+DEFAULT_FEES = "0.00075,0.001,0.0015"
+DEFAULT_FEE = 0.001  # Binance spot's base fee, per side
+WARMUP_DAYS = 10.0  # EMA50 of 4h closes needs 8.3 days of candles; round up
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--datadir", required=True, help="freqtrade datadir of 1m feather files")
+    parser.add_argument("--timerange", help="YYYYMMDD[THHMM]-YYYYMMDD[THHMM]; the end is "
+                        "exclusive (default: all data after the warm-up)")
+    parser.add_argument("--pairs", nargs="+", help="pairs (default: every pair of the datadir)")
+    parser.add_argument("--folds", type=int, default=3, help="walk-forward test windows")
+    parser.add_argument("--config", help="freqtrade config (default: the project's backtest."
+                        "json, markets from the offline simulator)")
+    parser.add_argument("--fee", type=float, default=DEFAULT_FEE,
+                        help=f"fee per side the backtests run at (default {DEFAULT_FEE:g})")
+    parser.add_argument("--fees", default=DEFAULT_FEES, help="fee levels per side for the fee "
+                        f"sensitivity, comma-separated (default {DEFAULT_FEES})")
+    parser.add_argument("--out",
+                        help="report directory (default: <userdir>/evaluation)")
+    parser.add_argument("--optimize", nargs="+", metavar="SPACE", help="hyperopt spaces: each "
+                        "test window is preceded by a train window hyperopted first")
+    parser.add_argument("--epochs", type=int, default=10, help="hyperopt epochs per fold")
+    parser.add_argument("--hyperopt-loss", default="SharpeHyperOptLoss",
+                        help="freqtrade hyperopt loss (default SharpeHyperOptLoss)")
+    parser.add_argument("--strategy", default="BotpyStrategy", help="strategy to evaluate")
+    parser.add_argument("--strategy-path", help="its folder (default: <userdir>/strategies)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                        help="freqtrade processes at once (default: one per CPU)")
+    parser.add_argument("--warmup-days", type=float, default=WARMUP_DAYS,
+                        help=f"days of data before the first test window (default "
+                        f"{WARMUP_DAYS:g})")
+
+

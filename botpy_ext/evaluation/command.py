@@ -1,0 +1,239 @@
+"""`botpy evaluate`: checks the input (before anything is written), plans the folds, runs the
+strategy and SampleStrategy on every fold through the offline simulator, and writes the report."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import socket
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from freqtrade.configuration import TimeRange
+from freqtrade.exceptions import ConfigurationError
+
+from botpy_ext.evaluation import market, report
+from botpy_ext.evaluation.folds import Fold, FoldError, plan_folds, usable_span
+from botpy_ext.evaluation.runner import FoldResult, Setting, StrategyRun, run_fold
+from botpy_ext.setups.context import STARTUP_CANDLES
+
+SAMPLE = "SampleStrategy"  # freqtrade's template strategy: the baseline with its own 5m timeframe
+SAMPLE_TIMEFRAME = "5m"
+HEARTBEAT_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class Request:
+    """The checked input of one evaluation."""
+
+    datadir: Path
+    pairs: tuple[str, ...]
+    folds: list[Fold]
+    fee: float
+    fees: list[float]
+    out: Path
+    config: Path
+    simulated: bool  # start the static simulator for the markets
+    strategy: str
+    strategy_path: Path
+    spaces: tuple[str, ...]
+    epochs: int
+    hyperopt_loss: str
+    jobs: int
+    warmup: timedelta
+    candles: dict  # pair -> 1m candles (buy-and-hold, spans)
+
+
+def parse_fees(text: str) -> list[float]:
+    try:
+        fees = [float(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise FoldError("--fees", f"expected comma-separated numbers, got {text!r}") from None
+    if not fees or any(not 0 <= fee < 0.05 for fee in fees):
+        raise FoldError("--fees", f"each fee must be in [0, 0.05), got {text!r}")
+    return fees
+
+
+def parse_timerange(text: str | None):
+    if not text:
+        return None, None
+    try:
+        timerange = TimeRange.parse_timerange(text)
+    except ConfigurationError as exc:
+        raise FoldError("--timerange", str(exc)) from None
+    return timerange.startdt, timerange.stopdt
+
+
+def check_pairs(datadir: Path, wanted: list[str] | None) -> tuple[str, ...]:
+    if not datadir.is_dir():
+        raise FoldError("--datadir", f"{datadir} is not a directory")
+    available = market.datadir_pairs(datadir)
+    if not available:
+        raise FoldError("--datadir", f"{datadir} holds no {market.BASE_TIMEFRAME} feather files "
+                        "(PAIR-1m.feather)")
+    unknown = [pair for pair in wanted or [] if pair not in available]
+    if unknown:
+        raise FoldError("--pairs", f"{', '.join(unknown)} not in {datadir} (it has "
+                        f"{', '.join(available)})")
+    return tuple(wanted or available)
+
+
+def build_request(args: argparse.Namespace, userdir: Path) -> Request:
+    """Every check, before anything is written; a `FoldError` names the option at fault."""
+    if args.folds < 1:
+        raise FoldError("--folds", f"must be at least 1, got {args.folds}")
+    if args.jobs < 1:
+        raise FoldError("--jobs", f"must be at least 1, got {args.jobs}")
+    if args.optimize and args.epochs < 1:
+        raise FoldError("--epochs", f"must be at least 1, got {args.epochs}")
+    if not 0 <= args.fee < 0.05:
+        raise FoldError("--fee", f"must be in [0, 0.05), got {args.fee}")
+    fees = parse_fees(args.fees)
+    start, end = parse_timerange(args.timerange)
+    datadir = Path(args.datadir)
+    pairs = check_pairs(datadir, args.pairs)
+    config = Path(args.config) if args.config else userdir / "config" / "backtest.json"
+    if not config.is_file():
+        raise FoldError("--config", f"{config} not found")
+    strategy_path = Path(args.strategy_path) if args.strategy_path else userdir / "strategies"
+    if not (strategy_path / f"{args.strategy}.py").is_file():
+        raise FoldError("--strategy", f"{strategy_path / (args.strategy + '.py')} not found")
+    candles = {pair: market.read_candles(datadir, pair) for pair in pairs}
+    span = market.common_span(candles)
+    warmup = timedelta(days=args.warmup_days)
+    first, last = usable_span(span.first, span.last, warmup, start, end)
+    folds = plan_folds(first, last, args.folds, train=bool(args.optimize),
+                       min_window=timedelta(minutes=STARTUP_CANDLES))
+    out = Path(args.out) if args.out else userdir / "evaluation"
+    return Request(datadir, pairs, folds, args.fee, fees, out, config,
+                   simulated=not args.config or uses_simulator(config), strategy=args.strategy,
+                   strategy_path=strategy_path, spaces=tuple(args.optimize or ()),
+                   epochs=args.epochs, hyperopt_loss=args.hyperopt_loss, jobs=args.jobs,
+                   warmup=warmup, candles=candles)
+
+
+def uses_simulator(config: Path) -> bool:
+    """A config whose exchange points at 127.0.0.1 is served by a simulator we start."""
+    return "127.0.0.1" in config.read_text()
+
+
+class Progress:
+    """One line per start and end of a run, and a heartbeat of what is still running."""
+
+    def __init__(self, total: int) -> None:
+        self.started = time.monotonic()
+        self.total, self.done = total, 0
+        self.running: dict[str, float] = {}
+        self.lock = threading.Lock()
+        self.stopped = threading.Event()
+        threading.Thread(target=self.heartbeat, daemon=True).start()
+
+    def elapsed(self, since: float | None = None) -> str:
+        return f"{time.monotonic() - (since or self.started):.0f} s"
+
+    def say(self, text: str) -> None:
+        with self.lock:
+            print(f"[{self.elapsed():>6}] {text}", flush=True)
+
+    def begin(self, name: str) -> None:
+        self.running[name] = time.monotonic()
+        self.say(f"{name}: started")
+
+    def end(self, name: str, result: FoldResult) -> None:
+        since = self.running.pop(name)
+        self.done += 1
+        if result.ok:
+            figures = result.figures
+            outcome = (f"{figures.get('total_trades')} trades, "
+                       f"{(figures.get('profit_total') or 0) * 100:+.2f} %")
+        else:
+            outcome = f"FAILED: {result.error}"
+        self.say(f"{name}: {outcome} ({self.elapsed(since)}; {self.done}/{self.total} done)")
+
+    def heartbeat(self) -> None:
+        while not self.stopped.wait(HEARTBEAT_SECONDS):
+            if self.running:
+                self.say("running: " + ", ".join(
+                    f"{name} ({self.elapsed(since)})" for name, since in self.running.items()))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def evaluation_config(request: Request, base_url: str | None, path: Path) -> Path:
+    from botpy_ext.simulator.client_config import simulator_exchange
+
+    overlay: dict = {"add_config_files": [str(request.config.resolve())]}
+    if base_url:
+        overlay["exchange"] = simulator_exchange(base_url)
+    path.write_text(json.dumps(overlay, indent=2))
+    return path
+
+
+def run_all(request: Request, setting: Setting, strategies: list[StrategyRun],
+            runs: Path) -> dict[str, list[FoldResult]]:
+    jobs = [(strategy, fold) for fold in request.folds for strategy in strategies]
+    progress = Progress(len(jobs))
+    progress.say(f"{len(request.folds)} folds x {len(strategies)} strategies, "
+                 f"{request.jobs} at a time; logs in {runs}")
+
+    def one(job):
+        strategy, fold = job
+        name = f"fold {fold.number}/{len(request.folds)} {strategy.name} {fold.test.timerange}"
+        progress.begin(name)
+        result = run_fold(setting, strategy, fold, runs / f"{strategy.name}-fold{fold.number}")
+        progress.end(name, result)
+        return result
+
+    with ThreadPoolExecutor(max_workers=request.jobs) as pool:
+        results = list(pool.map(one, jobs))
+    progress.stopped.set()
+    grouped: dict[str, list[FoldResult]] = {strategy.name: [] for strategy in strategies}
+    for result in results:
+        grouped[result.strategy].append(result)
+    return grouped
+
+
+def evaluate(args: argparse.Namespace, userdir: Path, bin_dir: Path, argv: list[str]) -> int:
+    try:
+        request = build_request(args, userdir)
+    except FoldError as exc:
+        print(f"botpy evaluate: error: {exc}", file=sys.stderr)
+        return 2
+
+    from botpy_ext.cli import simulator, templates_dir
+
+    runs = request.out / "runs"
+    runs.mkdir(parents=True, exist_ok=True)
+    base_url = f"http://127.0.0.1:{free_port()}" if request.simulated else None
+    config = evaluation_config(request, base_url, runs / "evaluation-config.json")
+    setting = Setting(bin_dir / "freqtrade", config, userdir, request.pairs, request.fee,
+                      request.spaces, request.epochs, request.hyperopt_loss)
+    sample_datadir = market.ensure_timeframe(request.datadir, list(request.pairs),
+                                             SAMPLE_TIMEFRAME, runs / f"data-{SAMPLE_TIMEFRAME}")
+    strategies = [
+        StrategyRun(request.strategy, request.strategy_path, request.datadir,
+                    optimize=bool(request.spaces)),
+        StrategyRun(SAMPLE, templates_dir(), sample_datadir),
+    ]
+    serving = (simulator(request.datadir, runs / "simulator.log", base_url=base_url)
+               if base_url else nullcontext())
+    with serving:
+        results = run_all(request, setting, strategies, runs)
+    command = shlex.join(["botpy", *argv])
+    built = report.build(request, results, command)
+    report.write(built, request.out)
+    report.print_tables(built)
+    print(f"report: {request.out / 'report.json'} and {request.out / 'report.html'}")
+    failed = [r for rs in results.values() for r in rs if not r.ok]
+    return 1 if failed else 0

@@ -1,0 +1,65 @@
+"""What a datadir holds: its pairs, the span of their candles, and the candles themselves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+BASE_TIMEFRAME = "1m"
+
+
+def pair_file(datadir: Path, pair: str, timeframe: str) -> Path:
+    return datadir / f"{pair.replace('/', '_')}-{timeframe}.feather"
+
+
+def datadir_pairs(datadir: Path, timeframe: str = BASE_TIMEFRAME) -> list[str]:
+    suffix = f"-{timeframe}.feather"
+    return sorted(path.name[: -len(suffix)].replace("_", "/", 1)
+                  for path in datadir.glob(f"*{suffix}"))
+
+
+def read_candles(datadir: Path, pair: str, timeframe: str = BASE_TIMEFRAME) -> pd.DataFrame:
+    frame = pd.read_feather(pair_file(datadir, pair, timeframe))
+    frame["date"] = pd.to_datetime(frame["date"], utc=True)
+    return frame
+
+
+@dataclass(frozen=True)
+class Span:
+    first: datetime  # open time of the first candle
+    last: datetime  # open time of the last candle
+
+
+def common_span(candles: dict[str, pd.DataFrame]) -> Span:
+    """The time every pair has candles: from the latest first candle to the earliest last."""
+    first = max(frame["date"].iloc[0] for frame in candles.values())
+    last = min(frame["date"].iloc[-1] for frame in candles.values())
+    return Span(first.to_pydatetime(), last.to_pydatetime())
+
+
+def resample(candles: pd.DataFrame, timeframe: str) -> pd.DataFrame:
+    """Left-closed, left-labelled bins, as the exchange labels them."""
+    rule = timeframe.replace("m", "min")
+    binned = candles.set_index("date").resample(rule, label="left", closed="left").agg(
+        {"open": "first", "high": "max", "low": "min", "close": "last", "volume": "sum"})
+    return binned.dropna(subset=["open"]).reset_index()
+
+
+def ensure_timeframe(datadir: Path, pairs: list[str], timeframe: str, scratch: Path) -> Path:
+    """`datadir` when every pair has `timeframe` on disk, else a scratch datadir whose files
+    link to the originals and hold `timeframe` resampled from the 1m candles."""
+    if all(pair_file(datadir, pair, timeframe).exists() for pair in pairs):
+        return datadir
+    scratch.mkdir(parents=True, exist_ok=True)
+    for source in datadir.iterdir():
+        target = scratch / source.name
+        if not target.exists():
+            target.symlink_to(source.resolve())
+    for pair in pairs:
+        if not pair_file(scratch, pair, timeframe).exists():
+            frame = resample(read_candles(datadir, pair), timeframe)
+            frame.to_feather(pair_file(scratch, pair, timeframe))
+    return scratch

@@ -1,0 +1,339 @@
+"""The evaluation report: every figure in one JSON document, a terminal summary (rich, as
+freqtrade prints its tables) and an HTML page with plotly charts (plotly.js embedded: offline)."""
+
+from __future__ import annotations
+
+import html
+import json
+import shlex
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+from rich.console import Console
+from rich.table import Table
+
+from botpy_ext.evaluation import statistics as st
+from botpy_ext.evaluation.baseline import buy_and_hold_curve, buy_and_hold_pct
+from botpy_ext.evaluation.runner import FoldResult
+
+BUY_AND_HOLD = "buy & hold"
+
+
+def fold_trades(result: FoldResult) -> pd.DataFrame:
+    return st.attach_r(result.trades, result.facts)
+
+
+def equity_points(trades: pd.DataFrame, start, end, balance: float, offset: float
+                  ) -> list[tuple[str, float]]:
+    """(time, profit % of the starting balance) at the window's start, each close and its end,
+    `offset` being what the folds before it made (folds are added, not compounded)."""
+    points = [(start.isoformat(), offset)]
+    total = offset
+    if not trades.empty:
+        ordered = trades.sort_values("close_date")
+        cumulative = offset + ordered["profit_abs"].cumsum() / balance * 100
+        points += [(d.isoformat(), float(v)) for d, v in zip(ordered["close_date"], cumulative,
+                                                             strict=True)]
+        total = float(cumulative.iloc[-1])
+    points.append((end.isoformat(), total))
+    return points
+
+
+def strategy_section(request, results: list[FoldResult]) -> tuple[dict, pd.DataFrame]:
+    pairs = len(request.pairs)
+    folds, pooled, equity, offset = [], [], [], 0.0
+    balance = None
+    for result in results:
+        window = result.fold.test
+        entry = {"fold": result.fold.number, "ok": result.ok, "error": result.error,
+                 "seconds": round(result.seconds, 1), "params": result.params,
+                 "freqtrade": result.figures,
+                 "commands": [shlex.join(command) for command in result.commands]}
+        if result.ok:
+            trades = fold_trades(result)
+            balance = result.figures["starting_balance"]
+            entry["stats"] = st.analyse_trades(trades, balance, window.start, window.end, pairs,
+                                               request.fee, request.fees)
+            equity += equity_points(trades, window.start, window.end, balance, offset)
+            offset = equity[-1][1]
+            pooled.append(trades.assign(fold=result.fold.number))
+        folds.append(entry)
+    section = {"folds": folds, "pooled": None, "equity": equity, "starting_balance": balance}
+    trades = pd.concat(pooled, ignore_index=True) if pooled else pd.DataFrame()
+    if pooled:
+        ok = [r.fold for r in results if r.ok]
+        section["pooled"] = st.analyse_trades(trades, balance, ok[0].test.start, ok[-1].test.end,
+                                              pairs, request.fee, request.fees)
+        section["pooled"]["folds"] = [fold.number for fold in ok]
+        section["pooled"]["test_days"] = sum(fold.test.days for fold in ok)
+    return section, trades
+
+
+def buy_and_hold_section(request) -> dict:
+    folds, equity, offset = [], [], 0.0
+    for fold in request.folds:
+        pct = buy_and_hold_pct(request.candles, fold.test, request.fee)
+        curve = buy_and_hold_curve(request.candles, fold.test, request.fee)
+        equity.append((fold.test.start.isoformat(), offset))
+        equity += [(d.isoformat(), offset + (v - 1) * 100) for d, v in curve.items()]
+        folds.append({"fold": fold.number, "profit_pct": pct})
+        offset += pct
+    return {"folds": folds, "pooled": {"profit_pct": offset}, "equity": equity,
+            "note": "equal weight of the pairs, bought at the first open and sold at the last "
+                    "close of each test window, the fee on both sides; folds are added"}
+
+
+def build(request, results: dict[str, list[FoldResult]], command: str) -> dict:
+    strategies, trades = {}, {}
+    for name, fold_results in results.items():
+        strategies[name], trades[name] = strategy_section(request, fold_results)
+    return {
+        "command": command,
+        "data": {"datadir": str(request.datadir), "pairs": list(request.pairs),
+                 "warmup_days": request.warmup.total_seconds() / 86400,
+                 "config": str(request.config), "simulator": request.simulated},
+        "folds": [fold.as_dict() for fold in request.folds],
+        "fees": {"run": request.fee, "sensitivity": request.fees},
+        "optimize": {"spaces": list(request.spaces), "epochs": request.epochs,
+                     "hyperopt_loss": request.hyperopt_loss} if request.spaces else None,
+        "method": {"bootstrap_resamples": st.RESAMPLES, "confidence": st.CONFIDENCE,
+                   "monte_carlo_shuffles": st.SHUFFLES, "seed": st.SEED},
+        "strategies": strategies,
+        "buy_and_hold": buy_and_hold_section(request),
+        "_trades": trades,  # for the charts; not written to the JSON
+    }
+
+
+def write(report: dict, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    public = {k: v for k, v in report.items() if not k.startswith("_")}
+    for name, text in (("report.json", json.dumps(public, indent=2, default=str) + "\n"),
+                       ("report.html", html_page(report))):
+        partial = out / f".{name}.partial"
+        partial.write_text(text)
+        partial.replace(out / name)
+
+
+# ---- terminal -------------------------------------------------------------------------------
+
+def number(value, digits: int = 2, suffix: str = "") -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float) and np.isinf(value):
+        return "∞"
+    return f"{value:.{digits}f}{suffix}"
+
+
+def with_interval(value, interval, digits: int = 3) -> str:
+    if value is None:
+        return "—"
+    text = f"{value:+.{digits}f}"
+    if interval:
+        text += f" [{interval[0]:+.{digits}f}, {interval[1]:+.{digits}f}]"
+    return text
+
+
+COLUMNS = ("trades", "tr/pair/day", "win %", "expectancy % [95 % CI]", "expectancy R [95 % CI]",
+           "PF", "profit %", "max DD %", "Calmar")
+
+
+def stats_cells(figures: dict) -> list[str]:
+    return [
+        str(figures["trades"]), number(figures["trades_per_pair_day"], 3),
+        number(figures["win_rate"] * 100 if figures["win_rate"] is not None else None, 1),
+        with_interval(figures["expectancy_pct"], figures["expectancy_pct_ci"]),
+        with_interval(figures["expectancy_r"], figures["expectancy_r_ci"]),
+        number(figures["profit_factor"]), number(figures["profit_pct"]),
+        number(figures["max_drawdown_pct"]), number(figures["calmar"]),
+    ]
+
+
+def folds_table(report: dict) -> Table:
+    table = Table(title="Walk-forward test folds (fee "
+                  f"{report['fees']['run'] * 100:g} % per side)")
+    for column in ("strategy", "fold", "test window", *COLUMNS):
+        table.add_column(column, justify="left" if column in ("strategy", "test window")
+                         else "right")
+    windows = {fold["fold"]: fold["test"] for fold in report["folds"]}
+
+    def span(number_):
+        window = windows[number_]
+        return f"{window['start'][:16]} → {window['end'][:16]}"
+
+    for name, section in report["strategies"].items():
+        for fold in section["folds"]:
+            if fold["ok"]:
+                table.add_row(name, str(fold["fold"]), span(fold["fold"]),
+                              *stats_cells(fold["stats"]["all"]))
+            else:
+                table.add_row(name, str(fold["fold"]), span(fold["fold"]),
+                              f"[red]failed: {fold['error']}[/red]")
+        if section["pooled"]:
+            table.add_row(f"[bold]{name}[/bold]", "pooled", f"{section['pooled']['test_days']:.1f}"
+                          " days", *stats_cells(section["pooled"]["all"]), end_section=True)
+    hold = report["buy_and_hold"]
+    for fold in hold["folds"]:
+        table.add_row(BUY_AND_HOLD, str(fold["fold"]), span(fold["fold"]), *[""] * 6,
+                      number(fold["profit_pct"]), "", "")
+    table.add_row(f"[bold]{BUY_AND_HOLD}[/bold]", "pooled", "", *[""] * 6,
+                  number(hold["pooled"]["profit_pct"]), "", "")
+    return table
+
+
+def groups_table(report: dict, name: str, group: str, title: str) -> Table:
+    table = Table(title=f"{name}: {title}, pooled test folds")
+    for column in (group, *COLUMNS):
+        table.add_column(column, justify="left" if column == group else "right")
+    for label, figures in report["strategies"][name]["pooled"][f"per_{group}"].items():
+        table.add_row(label, *stats_cells(figures))
+    return table
+
+
+def risk_table(report: dict) -> Table:
+    fees = report["fees"]["sensitivity"]
+    table = Table(title="Trade-order Monte Carlo (max DD %) and profit % at each fee, pooled")
+    for column in ("strategy", "DD p5", "DD p50", "DD p95", *[f"fee {f * 100:g} %" for f in fees]):
+        table.add_column(column, justify="left" if column == "strategy" else "right")
+    for name, section in report["strategies"].items():
+        pooled = section["pooled"]
+        if not pooled:
+            continue
+        mc = pooled["drawdown_monte_carlo"] or {}
+        table.add_row(name, *[number(mc.get(k)) for k in ("p5_pct", "p50_pct", "p95_pct")],
+                      *[number(pooled["fee_sensitivity"][f"{f:g}"]) for f in fees])
+    return table
+
+
+def print_tables(report: dict, console: Console | None = None) -> None:
+    console = console or Console(width=200)
+    console.print(folds_table(report))
+    for name, section in report["strategies"].items():
+        if section["pooled"] and len(section["pooled"]["per_setup"]) > 1:
+            console.print(groups_table(report, name, "setup", "per setup"))
+            console.print(groups_table(report, name, "tag", "per entry tag"))
+    console.print(risk_table(report))
+
+
+# ---- HTML -----------------------------------------------------------------------------------
+
+def equity_figure(report: dict) -> go.Figure:
+    figure = go.Figure()
+    series = {name: section["equity"] for name, section in report["strategies"].items()}
+    series[BUY_AND_HOLD] = report["buy_and_hold"]["equity"]
+    for name, points in series.items():
+        if points:
+            x, y = zip(*points, strict=True)
+            figure.add_trace(go.Scatter(x=list(x), y=list(y), mode="lines", name=name))
+    for fold in report["folds"]:
+        figure.add_vline(x=fold["test"]["start"], line_dash="dot", line_color="grey")
+    figure.update_layout(title="Equity over the test folds (profit % of the starting balance; "
+                         "folds added)", xaxis_title="time (UTC)", yaxis_title="%",
+                         template="plotly_white", height=480)
+    return figure
+
+
+def expectancy_figure(report: dict) -> go.Figure:
+    figure = make_subplots(rows=1, cols=2, subplot_titles=(
+        "expectancy per trade, % (95 % bootstrap CI)", "expectancy per trade, R (95 % CI)"))
+    for name, section in report["strategies"].items():
+        if not section["pooled"]:
+            continue
+        groups = {"all": section["pooled"]["all"], **section["pooled"]["per_setup"]}
+        for column, key in ((1, "expectancy_pct"), (2, "expectancy_r")):
+            labels = [label for label, figures in groups.items() if figures[key] is not None]
+            if not labels:
+                continue
+            values = [groups[label][key] for label in labels]
+            intervals = [groups[label][f"{key}_ci"] or (v, v)
+                         for label, v in zip(labels, values, strict=True)]
+            figure.add_trace(go.Bar(
+                x=[f"{name}: {label}" for label in labels], y=values, name=f"{name} ({key[11:]})",
+                error_y={"type": "data", "symmetric": False,
+                         "array": [hi - v for (lo, hi), v in zip(intervals, values, strict=True)],
+                         "arrayminus": [v - lo for (lo, hi), v in zip(intervals, values,
+                                                                       strict=True)]}),
+                row=1, col=column)
+    figure.update_layout(template="plotly_white", height=460, title="Expectancy per setup, pooled "
+                         "test folds")
+    return figure
+
+
+def drawdown_figure(report: dict) -> go.Figure:
+    figure = go.Figure()
+    for name, trades in report["_trades"].items():
+        section = report["strategies"][name]
+        if len(trades) < 2:
+            continue
+        ordered = trades.sort_values("close_date")
+        drawdowns = st.shuffled_drawdowns(ordered["profit_abs"], section["starting_balance"]) * 100
+        figure.add_trace(go.Histogram(x=drawdowns, name=f"{name}: shuffled orders", opacity=0.6,
+                                      nbinsx=40))
+        actual = section["pooled"]["all"]["max_drawdown_pct"]
+        figure.add_vline(x=actual, line_dash="dash",
+                         annotation_text=f"{name} as traded {actual:.2f} %")
+    figure.update_layout(barmode="overlay", template="plotly_white", height=420,
+                         title=f"Max drawdown over {st.SHUFFLES} random orders of the pooled test "
+                         "trades", xaxis_title="max drawdown %", yaxis_title="orders")
+    return figure
+
+
+def html_table(report: dict) -> str:
+    rows = []
+    for name, section in report["strategies"].items():
+        for fold in section["folds"]:
+            cells = stats_cells(fold["stats"]["all"]) if fold["ok"] else [
+                f"failed: {fold['error']}"]
+            rows.append([name, str(fold["fold"]), *cells])
+        if section["pooled"]:
+            rows.append([f"<b>{name}</b>", "<b>pooled</b>",
+                         *stats_cells(section["pooled"]["all"])])
+    for fold in report["buy_and_hold"]["folds"]:
+        rows.append([BUY_AND_HOLD, str(fold["fold"]), *[""] * 6, number(fold["profit_pct"])])
+    rows.append([f"<b>{BUY_AND_HOLD}</b>", "<b>pooled</b>", *[""] * 6,
+                 number(report["buy_and_hold"]["pooled"]["profit_pct"])])
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in ("strategy", "fold", *COLUMNS))
+    body = "".join("<tr>" + "".join(f"<td>{c if c.startswith('<b>') else html.escape(c)}</td>"
+                                    for c in row) + "</tr>" for row in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def html_page(report: dict) -> str:
+    folds = "".join(
+        f"<li>fold {f['fold']}: test {f['test']['start'][:16]} → {f['test']['end'][:16]} "
+        f"({f['test']['days']:.2f} days)"
+        + (f", train {f['train']['start'][:16]} → {f['train']['end'][:16]}" if f["train"]
+           else "") + "</li>" for f in report["folds"])
+    params = "".join(
+        f"<li>{html.escape(name)} fold {fold['fold']}: <code>"
+        f"{html.escape(json.dumps(fold['params'].get('params', fold['params'])))}</code></li>"
+        for name, section in report["strategies"].items() for fold in section["folds"]
+        if fold.get("params"))
+    charts = [equity_figure(report), expectancy_figure(report), drawdown_figure(report)]
+    divs = [chart.to_html(full_html=False, include_plotlyjs=(i == 0))
+            for i, chart in enumerate(charts)]
+    data = report["data"]
+    return f"""<!doctype html><html><head><meta charset="utf-8"><title>BOTPY evaluation</title>
+<style>body{{font-family:sans-serif;margin:24px;color:#222}} table{{border-collapse:collapse;
+font-size:13px}} td,th{{border:1px solid #ccc;padding:3px 6px;text-align:right}}
+code{{font-size:12px}}</style></head><body>
+<h1>BOTPY evaluation</h1>
+<p><b>Command:</b> <code>{html.escape(report['command'])}</code></p>
+<p><b>Data:</b> {html.escape(data['datadir'])}, {len(data['pairs'])} pairs
+({html.escape(', '.join(data['pairs']))}); warm-up {data['warmup_days']:g} days; config
+{html.escape(data['config'])}{' (markets from the offline simulator)' if data['simulator'] else ''}.
+</p>
+<p><b>Fees:</b> backtests at {report['fees']['run'] * 100:g} % per side; sensitivity at
+{', '.join(f'{f * 100:g} %' for f in report['fees']['sensitivity'])} (the same trades
+re-priced).</p>
+<p><b>Folds</b> (test windows never overlap each other or their train window):</p><ul>{folds}</ul>
+{f'<p><b>Hyperopted parameters per fold:</b></p><ul>{params}</ul>' if params else ''}
+{html_table(report)}
+{''.join(divs)}
+<p>Intervals: 95 % percentile bootstrap of the mean over {st.RESAMPLES} resamples; drawdown
+percentiles over {st.SHUFFLES} random orders of the pooled test trades (seed {st.SEED}).
+See docs/evaluation.md.</p>
+</body></html>
+"""

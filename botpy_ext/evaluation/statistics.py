@@ -1,0 +1,177 @@
+"""Trade statistics of one backtest window or of pooled windows: freqtrade's own metrics
+functions where they exist, numpy for the resampling (bootstrap, Monte Carlo of the trade order).
+
+A trade list is a DataFrame of freqtrade's exported trades (`profit_abs`, `profit_ratio`,
+`close_date`, `enter_tag`, `orders`, ...) plus `r_multiple` (NaN where the strategy froze no R).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+from freqtrade.data.metrics import calculate_calmar, calculate_max_drawdown
+
+RESAMPLES = 10_000  # bootstrap resamples of the expectancy
+SHUFFLES = 1_000  # Monte Carlo orders of the trades
+CONFIDENCE = 0.95
+DRAWDOWN_PERCENTILES = (5, 50, 95)
+SEED = 20261201  # fixed: the same trades give the same intervals
+
+
+def setup_of(enter_tag: str | None) -> str:
+    """'precision' from 'precision:sniper'; a tag without a setup prefix is its own group."""
+    return (enter_tag or "untagged").partition(":")[0]
+
+
+def bootstrap_mean_ci(values, resamples: int = RESAMPLES, confidence: float = CONFIDENCE,
+                      seed: int = SEED) -> tuple[float, float] | None:
+    """Percentile bootstrap interval of the mean; None for fewer than two values."""
+    data = np.asarray(values, dtype=float)
+    data = data[~np.isnan(data)]
+    if len(data) < 2:
+        return None
+    rng = np.random.default_rng(seed)
+    means = rng.choice(data, size=(resamples, len(data)), replace=True).mean(axis=1)
+    tail = (1 - confidence) / 2 * 100
+    low, high = np.percentile(means, [tail, 100 - tail])
+    return float(low), float(high)
+
+
+def max_drawdown_ratio(profits_abs: np.ndarray, starting_balance: float) -> np.ndarray:
+    """Largest fall from a running peak of the balance, as a share of that peak, for each row of
+    `profits_abs` (trades in closing order); the balance starts at `starting_balance`."""
+    balance = starting_balance + np.cumsum(profits_abs, axis=-1)
+    start = np.full(balance.shape[:-1] + (1,), float(starting_balance))
+    balance = np.concatenate([start, balance], axis=-1)
+    peak = np.maximum.accumulate(balance, axis=-1)
+    return ((peak - balance) / peak).max(axis=-1)
+
+
+def shuffled_drawdowns(profits_abs, starting_balance: float, shuffles: int = SHUFFLES,
+                       seed: int = SEED) -> np.ndarray:
+    """Max drawdown (share of the peak) of each of `shuffles` random orders of the trades."""
+    profits = np.asarray(profits_abs, dtype=float)
+    rng = np.random.default_rng(seed)
+    orders = rng.permuted(np.tile(profits, (shuffles, 1)), axis=1)
+    return max_drawdown_ratio(orders, starting_balance)
+
+
+def drawdown_distribution(profits_abs, starting_balance: float, shuffles: int = SHUFFLES,
+                          seed: int = SEED) -> dict[str, float] | None:
+    """Percentiles (in %) of the max drawdown over `shuffles` random orders of the trades."""
+    if len(profits_abs) < 2:
+        return None
+    drawdowns = shuffled_drawdowns(profits_abs, starting_balance, shuffles, seed)
+    values = np.percentile(drawdowns, DRAWDOWN_PERCENTILES)
+    result = {f"p{p}_pct": float(v) * 100
+              for p, v in zip(DRAWDOWN_PERCENTILES, values, strict=True)}
+    result["shuffles"] = shuffles
+    return result
+
+
+def traded_value(orders: list[dict]) -> float:
+    """Quote value of all fills of a trade (entries and exits): what a fee is charged on."""
+    return float(sum(order["amount"] * order["safe_price"] for order in orders))
+
+
+def profit_at_fee(trades: pd.DataFrame, run_fee: float, fee: float) -> float:
+    """Total profit had every fill paid `fee` instead of `run_fee`, the trades held fixed."""
+    if trades.empty:
+        return 0.0
+    values = trades["orders"].map(traded_value)
+    return float((trades["profit_abs"] - (fee - run_fee) * values).sum())
+
+
+def profit_factor(profits: pd.Series) -> float | None:
+    losses = -profits[profits < 0].sum()
+    gains = profits[profits > 0].sum()
+    if losses == 0:
+        return None if gains == 0 else float("inf")
+    return float(gains / losses)
+
+
+def summarize(trades: pd.DataFrame, starting_balance: float, start: datetime, end: datetime,
+              pairs: int) -> dict:
+    """Every figure of one group of trades over [start, end) on `pairs` pairs."""
+    days = (end - start).total_seconds() / 86400
+    count = len(trades)
+    figures: dict = {
+        "trades": count,
+        "trades_per_pair_day": count / (pairs * days) if pairs and days else None,
+        "win_rate": None, "expectancy_pct": None, "expectancy_pct_ci": None,
+        "expectancy_r": None, "expectancy_r_ci": None, "trades_with_r": 0,
+        "profit_factor": None, "profit_abs": 0.0, "profit_pct": 0.0,
+        "max_drawdown_pct": 0.0, "calmar": None,
+    }
+    if not count:
+        return figures
+    profits = trades["profit_abs"]
+    ratios = trades["profit_ratio"] * 100
+    r = trades["r_multiple"].dropna() if "r_multiple" in trades else pd.Series(dtype=float)
+    ordered = trades.sort_values("close_date")
+    drawdown = calculate_max_drawdown(ordered, starting_balance=starting_balance)
+    figures.update({
+        "win_rate": float((profits > 0).mean()),
+        "expectancy_pct": float(ratios.mean()),
+        "expectancy_pct_ci": bootstrap_mean_ci(ratios),
+        "expectancy_r": float(r.mean()) if len(r) else None,
+        "expectancy_r_ci": bootstrap_mean_ci(r),
+        "trades_with_r": int(len(r)),
+        "profit_factor": profit_factor(profits),
+        "profit_abs": float(profits.sum()),
+        "profit_pct": float(profits.sum() / starting_balance * 100),
+        "max_drawdown_pct": float(drawdown.relative_account_drawdown * 100),
+        "calmar": float(calculate_calmar(ordered, start, end, starting_balance)),
+    })
+    return figures
+
+
+def grouped(trades: pd.DataFrame, key, starting_balance: float, start: datetime, end: datetime,
+            pairs: int) -> dict[str, dict]:
+    """`summarize` per value of `key(enter_tag)`."""
+    if trades.empty:
+        return {}
+    labels = trades["enter_tag"].map(key)
+    return {label: summarize(trades[labels == label], starting_balance, start, end, pairs)
+            for label in sorted(labels.unique())}
+
+
+def analyse_trades(trades: pd.DataFrame, starting_balance: float, start: datetime,
+                   end: datetime, pairs: int, run_fee: float, fees: list[float]) -> dict:
+    """The whole strategy, per entry tag, per setup, the drawdown distribution of the trade
+    order and the profit at each fee level."""
+    ordered = trades.sort_values("close_date") if not trades.empty else trades
+    return {
+        "all": summarize(trades, starting_balance, start, end, pairs),
+        "per_tag": grouped(trades, lambda tag: tag or "untagged", starting_balance, start, end,
+                           pairs),
+        "per_setup": grouped(trades, setup_of, starting_balance, start, end, pairs),
+        "drawdown_monte_carlo": drawdown_distribution(
+            ordered["profit_abs"] if not trades.empty else [], starting_balance),
+        "fee_sensitivity": {
+            f"{fee:g}": profit_at_fee(trades, run_fee, fee) / starting_balance * 100
+            for fee in fees
+        },
+    }
+
+
+def attach_r(trades: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
+    """`r_multiple` = profit / money at risk at the initial stop (largest stake × stop distance
+    of the frozen facts), matched on pair and open date; NaN where no facts were frozen."""
+    result = trades.copy()
+    result["r_multiple"] = np.nan
+    if result.empty or facts.empty:
+        return result
+    keyed = facts.set_index(["pair", epoch_seconds(facts["open_date"])])
+    index = pd.MultiIndex.from_arrays([result["pair"], epoch_seconds(result["open_date"])])
+    distance = (keyed["risk"] / keyed["entry"]).reindex(index).to_numpy()
+    result["r_multiple"] = result["profit_abs"].to_numpy() / (
+        result["max_stake_amount"].to_numpy() * distance)
+    return result
+
+
+def epoch_seconds(dates: pd.Series) -> pd.Series:
+    """Dates of any resolution as whole epoch seconds: the key trades and facts are matched on."""
+    return pd.to_datetime(dates, utc=True).dt.as_unit("s").astype("int64").rename("open_s")

@@ -1,0 +1,212 @@
+"""`botpy_ext.evaluation`'s pure parts with known answers: fold boundaries, buy-and-hold,
+bootstrap intervals, the Monte Carlo of the trade order, expectancy in R, fee re-pricing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from botpy_ext.evaluation import statistics as st
+from botpy_ext.evaluation.baseline import buy_and_hold_curve, buy_and_hold_pct
+from botpy_ext.evaluation.folds import FoldError, Window, plan_folds, usable_span
+from botpy_ext.evaluation.market import resample
+
+T0 = datetime(2023, 4, 1, 21, 4, tzinfo=UTC)
+DAY = timedelta(days=1)
+
+
+# ---- folds ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("folds", [1, 2, 3, 4, 7])
+@pytest.mark.parametrize("train", [False, True])
+def test_folds_cover_the_span_exactly_without_overlap(folds, train):
+    first, last = usable_span(T0, T0 + 30 * DAY, warmup=10 * DAY)
+    assert first == T0 + 10 * DAY  # after the warm-up
+    assert last == T0 + 30 * DAY + timedelta(minutes=1)  # the last candle included
+    plan = plan_folds(first, last, folds, train=train)
+    assert len(plan) == folds
+    tests = [fold.test for fold in plan]
+    assert tests[-1].end == last
+    assert all(a.end == b.start for a, b in zip(tests, tests[1:], strict=False))  # contiguous
+    if train:
+        assert plan[0].train.start == first
+        for fold in plan:
+            assert fold.train.end == fold.test.start  # train right before, never overlapping
+            assert fold.train.end - fold.train.start > timedelta(0)
+    else:
+        assert tests[0].start == first
+    inner = [w.start for w in tests[1:]]
+    assert all(moment.minute == 0 and moment.second == 0 for moment in inner)  # whole hours
+
+
+def test_a_window_hands_freqtrade_its_last_candle_not_the_next_windows_first():
+    window = Window(datetime(2023, 4, 10, tzinfo=UTC), datetime(2023, 4, 12, 6, tzinfo=UTC))
+    assert window.timerange == "20230410T0000-20230412T0559"  # freqtrade includes the stop
+
+
+def test_the_timerange_narrows_the_span():
+    start, end = T0 + 12 * DAY, T0 + 20 * DAY
+    assert usable_span(T0, T0 + 30 * DAY, 10 * DAY, start, end) == (start, end)
+
+
+@pytest.mark.parametrize(("start", "end", "message"), [
+    (T0 + 2 * DAY, None, "before the end of the warm-up"),
+    (None, T0 + 40 * DAY, "after the data"),
+    (T0 - 90 * DAY, T0 - 60 * DAY, "outside the data"),
+])
+def test_a_timerange_outside_the_data_names_the_option(start, end, message):
+    with pytest.raises(FoldError, match=message) as error:
+        usable_span(T0, T0 + 30 * DAY, 10 * DAY, start, end)
+    assert error.value.option == "--timerange"
+
+
+def test_folds_shorter_than_the_warm_up_are_refused():
+    with pytest.raises(FoldError, match="shorter than the strategy's warm-up") as error:
+        plan_folds(T0, T0 + DAY, 10, min_window=timedelta(minutes=400))
+    assert error.value.option == "--folds"
+    with pytest.raises(FoldError, match="at least 1") as error:
+        plan_folds(T0, T0 + DAY, 0)
+    assert error.value.option == "--folds"
+
+
+# ---- buy and hold ---------------------------------------------------------------------------
+
+def candles(opens: list[float], closes: list[float], start: datetime) -> pd.DataFrame:
+    dates = pd.date_range(start, periods=len(opens), freq="1min", tz="UTC")
+    return pd.DataFrame({"date": dates, "open": opens, "high": np.maximum(opens, closes),
+                         "low": np.minimum(opens, closes), "close": closes, "volume": 1.0})
+
+
+def test_buy_and_hold_of_two_pairs_equals_the_hand_computed_value():
+    start = datetime(2023, 4, 1, tzinfo=UTC)
+    market = {
+        # bought at 100 (the first open), sold at 120 (the last close in the window)
+        "AAA/USDT": candles([90, 100, 105, 110, 130], [95, 104, 108, 120, 135], start),
+        # bought at 10, sold at 8
+        "BBB/USDT": candles([11, 10, 9, 9, 7], [10, 9, 9, 8, 7], start),
+    }
+    window = Window(start + timedelta(minutes=1), start + timedelta(minutes=4))
+    fee = 0.001
+    aaa = 120 * (1 - fee) / (100 * (1 + fee)) - 1  # +19.76 %
+    bbb = 8 * (1 - fee) / (10 * (1 + fee)) - 1  # -20.16 %
+    assert buy_and_hold_pct(market, window, fee) == pytest.approx((aaa + bbb) / 2 * 100)
+    assert buy_and_hold_pct(market, window, 0.0) == pytest.approx((0.2 - 0.2) / 2 * 100)
+    curve = buy_and_hold_curve(market, window, fee)
+    assert curve.iloc[-1] - 1 == pytest.approx((aaa + bbb) / 2)
+
+
+def test_resampled_5m_candles_are_left_labelled():
+    start = datetime(2023, 4, 1, tzinfo=UTC)
+    frame = candles(list(range(1, 11)), list(range(2, 12)), start)
+    binned = resample(frame, "5m")
+    assert list(binned["date"]) == [pd.Timestamp(start), pd.Timestamp(start) + pd.Timedelta(
+        minutes=5)]
+    assert list(binned["open"]) == [1, 6] and list(binned["close"]) == [6, 11]
+    assert list(binned["volume"]) == [5.0, 5.0]
+
+
+# ---- bootstrap and Monte Carlo --------------------------------------------------------------
+
+def test_a_list_of_equal_wins_has_a_zero_width_interval():
+    low, high = st.bootstrap_mean_ci([0.5] * 40)
+    assert low == pytest.approx(0.5) and high == pytest.approx(0.5)
+
+
+def test_a_symmetric_list_contains_zero():
+    low, high = st.bootstrap_mean_ci([1.0, -1.0] * 30)
+    assert low < 0 < high
+    assert low == pytest.approx(-high, abs=0.05)
+
+
+def test_the_interval_narrows_with_more_trades_and_is_reproducible():
+    rng = np.random.default_rng(1)
+    few, many = rng.normal(0.2, 1, 30), rng.normal(0.2, 1, 3000)
+    width = lambda values: np.subtract(*reversed(st.bootstrap_mean_ci(values)))  # noqa: E731
+    assert width(many) < width(few) / 5
+    assert st.bootstrap_mean_ci(few) == st.bootstrap_mean_ci(few)
+    assert st.bootstrap_mean_ci([1.0]) is None
+
+
+def test_max_drawdown_of_a_known_sequence():
+    # 1000 -> 1100 -> 880 -> 990: the fall from 1100 to 880 is 20 %
+    assert st.max_drawdown_ratio(np.array([100.0, -220.0, 110.0]), 1000) == pytest.approx(0.2)
+    assert st.max_drawdown_ratio(np.array([10.0, 10.0]), 1000) == 0
+
+
+def test_shuffling_equal_losses_always_gives_the_same_drawdown():
+    percentiles = st.drawdown_distribution([-10.0] * 20, 1000, shuffles=1000)
+    assert percentiles["p5_pct"] == percentiles["p95_pct"] == pytest.approx(20.0)
+    assert percentiles["shuffles"] == 1000
+
+
+def test_monte_carlo_percentiles_bracket_the_orders_extremes():
+    profits = [50.0] * 10 + [-50.0] * 10
+    worst = st.max_drawdown_ratio(np.array(sorted(profits)), 1000) * 100  # losses first: 50 %
+    alternating = st.max_drawdown_ratio(np.array([50.0, -50.0] * 10), 1000) * 100
+    mc = st.drawdown_distribution(profits, 1000)
+    assert alternating <= mc["p5_pct"] < mc["p50_pct"] < mc["p95_pct"] <= worst == 50
+    assert mc["p5_pct"] < mc["p95_pct"]
+
+
+# ---- R, fees, summaries ---------------------------------------------------------------------
+
+def trade(pair, open_minute, profit_abs, stake=100.0, tag="precision:sniper", price=10.0):
+    opened = pd.Timestamp("2023-04-12 00:00", tz="UTC") + pd.Timedelta(minutes=open_minute)
+    amount = stake / price
+    return {"pair": pair, "open_date": opened, "close_date": opened + pd.Timedelta(minutes=30),
+            "profit_abs": profit_abs, "profit_ratio": profit_abs / stake, "enter_tag": tag,
+            "max_stake_amount": stake,
+            "orders": [{"amount": amount, "safe_price": price},
+                       {"amount": amount, "safe_price": price + profit_abs / amount}]}
+
+
+def test_expectancy_in_r_from_known_trades():
+    trades = pd.DataFrame([trade("A/USDT", 0, 2.0), trade("B/USDT", 5, -1.0),
+                           trade("A/USDT", 60, 4.0, stake=200.0)])
+    # R = stake x stop distance: 100 x 1 % = 1 USDT, 100 x 2 % = 2 USDT, 200 x 1 % = 2 USDT
+    facts = pd.DataFrame([
+        {"pair": "A/USDT", "open_date": "2023-04-12T00:00:00+00:00", "entry": 10.0, "risk": 0.1},
+        {"pair": "B/USDT", "open_date": "2023-04-12T00:05:00+00:00", "entry": 10.0, "risk": 0.2},
+        {"pair": "A/USDT", "open_date": "2023-04-12T01:00:00+00:00", "entry": 10.0, "risk": 0.1},
+    ])
+    with_r = st.attach_r(trades, facts)
+    assert list(with_r["r_multiple"]) == pytest.approx([2.0, -0.5, 2.0])
+    figures = st.summarize(with_r, 1000, datetime(2023, 4, 12, tzinfo=UTC),
+                           datetime(2023, 4, 13, tzinfo=UTC), pairs=2)
+    assert figures["expectancy_r"] == pytest.approx(3.5 / 3)
+    assert figures["trades_with_r"] == 3
+    assert figures["trades_per_pair_day"] == pytest.approx(1.5)
+    assert figures["profit_factor"] == pytest.approx(6.0)
+    assert figures["win_rate"] == pytest.approx(2 / 3)
+    assert figures["expectancy_pct"] == pytest.approx((2 - 1 + 2) / 3)
+    assert figures["profit_pct"] == pytest.approx(0.5)
+
+
+def test_a_trade_without_frozen_facts_has_no_r():
+    trades = pd.DataFrame([trade("A/USDT", 0, 2.0)])
+    assert st.attach_r(trades, pd.DataFrame())["r_multiple"].isna().all()
+
+
+def test_fee_repricing_charges_the_difference_on_every_fill():
+    trades = pd.DataFrame([trade("A/USDT", 0, 2.0), trade("B/USDT", 5, -1.0)])
+    traded = (100 + 102) + (100 + 99)  # quote value of the four fills
+    assert st.profit_at_fee(trades, 0.001, 0.001) == pytest.approx(1.0)
+    assert st.profit_at_fee(trades, 0.001, 0.0015) == pytest.approx(1.0 - 0.0005 * traded)
+    assert st.profit_at_fee(trades, 0.001, 0.0) == pytest.approx(1.0 + 0.001 * traded)
+
+
+def test_per_setup_groups_split_the_tags():
+    trades = pd.DataFrame([trade("A/USDT", 0, 2.0, tag="precision:sniper"),
+                           trade("A/USDT", 60, -1.0, tag="precision:scalper"),
+                           trade("B/USDT", 5, 3.0, tag="ignition")])
+    trades["r_multiple"] = np.nan
+    result = st.analyse_trades(trades, 1000, datetime(2023, 4, 12, tzinfo=UTC),
+                               datetime(2023, 4, 13, tzinfo=UTC), 2, 0.001, [0.001, 0.002])
+    assert {k: v["trades"] for k, v in result["per_setup"].items()} == {
+        "ignition": 1, "precision": 2}
+    assert set(result["per_tag"]) == {"precision:sniper", "precision:scalper", "ignition"}
+    assert result["fee_sensitivity"]["0.001"] == pytest.approx(0.4)
+    assert result["all"]["expectancy_r"] is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import shlex
 import socket
 import sys
@@ -205,6 +206,7 @@ def run_all(request: Request, setting: Setting, strategies: list[StrategyRun],
 
 
 def evaluate(args: argparse.Namespace, userdir: Path, bin_dir: Path, argv: list[str]) -> int:
+    logging.getLogger("freqtrade").setLevel(logging.WARNING)  # its loaders' INFO lines
     try:
         request = build_request(args, userdir)
     except FoldError as exc:

@@ -49,7 +49,7 @@ def strategy_section(request, results: list[FoldResult]) -> tuple[dict, pd.DataF
     for result in results:
         window = result.fold.test
         entry = {"fold": result.fold.number, "ok": result.ok, "error": result.error,
-                 "seconds": round(result.seconds, 1), "params": result.params,
+                 "seconds": round(result.seconds, 1), "params": result.params, "note": result.note,
                  "freqtrade": result.figures,
                  "commands": [shlex.join(command) for command in result.commands]}
         if result.ok:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ FREQTRADE_FIGURES = ("total_trades", "profit_total", "profit_total_abs", "profit
                      "max_drawdown_account", "winrate", "starting_balance", "backtest_start",
                      "backtest_end", "expectancy", "expectancy_ratio")
 ENTRY_SPACES = {"buy", "default", "all"}  # spaces that hold BotpyStrategy's entry parameters
+HYPEROPT_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class FoldResult:
     facts: pd.DataFrame = field(default_factory=pd.DataFrame)
     figures: dict = field(default_factory=dict)  # freqtrade's own, from its export
     params: dict | None = None  # the fold's hyperopted parameters
+    note: str | None = None
     commands: list[list[str]] = field(default_factory=list)
 
 
@@ -132,10 +135,17 @@ def hyperopt(setting: Setting, strategy: StrategyRun, path: Path, window: Window
                "--hyperopt-loss", setting.hyperopt_loss, "-j", "1", "--random-state", "1",
                "--print-json", *per_epoch]
     result.commands.append(command)
-    run_logged(command, rundir / "hyperopt.log", rundir / "hyperopt.console.log")
+    with HYPEROPT_LOCK:  # freqtrade runs one hyperopt per user directory at a time
+        run_logged(command, rundir / "hyperopt.log", rundir / "hyperopt.console.log")
+    log = (rundir / "hyperopt.log").read_text(errors="replace")
+    if "Another running instance of freqtrade Hyperopt detected" in log:
+        raise FreqtradeFailed("hyperopt refused to start: another freqtrade hyperopt is running "
+                              f"in the user directory {setting.userdir}")
     params_file = path / f"{strategy.name}.json"
     if not params_file.exists():
-        raise FreqtradeFailed("hyperopt found no better parameters than the defaults")
+        result.note = ("hyperopt exported no parameters (no epoch had a result): the test window "
+                       "ran with the strategy's defaults")
+        return {}
     return json.loads(params_file.read_text())
 
 

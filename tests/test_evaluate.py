@@ -1,0 +1,171 @@
+"""`botpy evaluate` end to end: the real freqtrade CLI per fold through the offline simulator,
+the report's sections checked against freqtrade's own figures, the HTML in headless Chromium,
+the hyperopted folds against plain backtests, and bad input refused before anything is written."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.browser import Browser
+from tests.helpers import (
+    BIN,
+    REPO,
+    STRATEGIES,
+    TEST_STRATEGIES,
+    freqtrade,
+    freqtrade_env,
+    load_backtest_stats,
+)
+
+PAIRS = ["BTC/USDT", "ETH/USDT", "SOL/USDT", "DOGE/USDT"]  # the pairs with data from 03-16
+TIMERANGE = "20230405-20230414"  # 9 days after the 10-day warm-up: 3 folds of 3 days
+SECTIONS = ("command", "data", "folds", "fees", "method", "strategies", "buy_and_hold")
+STATS = ("all", "per_tag", "per_setup", "drawdown_monte_carlo", "fee_sensitivity")
+
+
+def botpy_evaluate(*args: str, timeout: float = 1200) -> subprocess.CompletedProcess:
+    return subprocess.run([str(BIN / "botpy"), "evaluate", *args], cwd=REPO,
+                          env=freqtrade_env(), capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.mark.parametrize(("args", "option"), [
+    (["--pairs", "NOPE/USDT"], "--pairs"),
+    (["--timerange", "20220101-20220201"], "--timerange"),
+    (["--timerange", "20230420-20230601"], "--timerange"),
+    (["--folds", "80"], "--folds"),  # windows of 6 h, under the 6 h 40 min warm-up
+    (["--folds", "0"], "--folds"),
+])
+def test_bad_input_is_one_line_naming_the_option_and_writes_nothing(
+        args, option, real_data, tmp_path):
+    out = tmp_path / "report"
+    result = botpy_evaluate("--datadir", str(real_data), "--out", str(out), *args, timeout=120)
+    assert result.returncode == 2, result.stderr[-2000:]
+    errors = [line for line in result.stderr.splitlines() if "numexpr" not in line]
+    assert len(errors) == 1, result.stderr
+    assert errors[0].startswith(f"botpy evaluate: error: {option}: ")
+    assert not out.exists()
+
+
+@pytest.fixture(scope="module")
+def real_report(real_data, tmp_path_factory) -> tuple[dict, Path]:
+    out = tmp_path_factory.mktemp("evaluation")
+    result = botpy_evaluate("--datadir", str(real_data), "--pairs", *PAIRS, "--timerange",
+                            TIMERANGE, "--folds", "3", "--out", str(out))
+    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+    assert "fold 3/3 BotpyStrategy" in result.stdout  # progress while the folds run
+    assert "Walk-forward test folds" in result.stdout  # the terminal table
+    return json.loads((out / "report.json").read_text()), out
+
+
+def test_the_report_has_every_section_and_agrees_with_freqtrade(real_report):
+    report, _ = real_report
+    assert set(SECTIONS) <= set(report)
+    assert [fold["test"]["timerange"] for fold in report["folds"]] == [
+        "20230405T0000-20230407T2359", "20230408T0000-20230410T2359",
+        "20230411T0000-20230413T2359"]
+    for name in ("BotpyStrategy", "SampleStrategy"):
+        section = report["strategies"][name]
+        assert all(fold["ok"] for fold in section["folds"]), section["folds"]
+        for fold in section["folds"]:
+            assert set(STATS) <= set(fold["stats"])
+            mine, theirs = fold["stats"]["all"], fold["freqtrade"]
+            assert mine["trades"] == theirs["total_trades"]
+            assert mine["profit_pct"] == pytest.approx(theirs["profit_total"] * 100, abs=1e-6)
+            assert mine["max_drawdown_pct"] == pytest.approx(
+                theirs["max_drawdown_account"] * 100, abs=1e-6)
+        pooled = section["pooled"]
+        assert pooled["all"]["trades"] == sum(f["freqtrade"]["total_trades"]
+                                              for f in section["folds"])
+        assert pooled["fee_sensitivity"]["0.001"] == pytest.approx(pooled["all"]["profit_pct"])
+        fees = [pooled["fee_sensitivity"][k] for k in ("0.00075", "0.001", "0.0015")]
+        assert fees == sorted(fees, reverse=True)  # dearer fees, less profit
+    botpy = report["strategies"]["BotpyStrategy"]["pooled"]
+    assert botpy["all"]["trades"] > 0
+    assert botpy["all"]["trades_with_r"] == botpy["all"]["trades"]  # every trade has its R
+    assert set(botpy["per_setup"]) <= {"precision", "momentum", "ignition"}
+    assert sum(g["trades"] for g in botpy["per_setup"].values()) == botpy["all"]["trades"]
+    mc = botpy["drawdown_monte_carlo"]
+    assert mc["shuffles"] >= 1000 and mc["p5_pct"] <= mc["p50_pct"] <= mc["p95_pct"]
+    hold = report["buy_and_hold"]
+    assert hold["pooled"]["profit_pct"] == pytest.approx(sum(f["profit_pct"]
+                                                            for f in hold["folds"]))
+
+
+def test_the_html_report_shows_the_three_equity_curves(real_report, tmp_path):
+    _, out = real_report
+    browser = Browser(tmp_path / "profile")
+    try:
+        browser.open((out / "report.html").as_uri())
+        browser.wait_for("document.querySelectorAll('.js-plotly-plot').length === 3")
+        curves = browser.evaluate("document.querySelectorAll('.js-plotly-plot')[0].data.map("
+                                  "t => [t.name, t.x.length])")
+        shown = browser.evaluate("document.querySelectorAll('.js-plotly-plot')[0]"
+                                 ".querySelectorAll('.scatterlayer .trace').length")
+        browser.screenshot(tmp_path / "report.png")
+    finally:
+        browser.close()
+    assert [name for name, _ in curves] == ["BotpyStrategy", "SampleStrategy", "buy & hold"]
+    assert all(points > 2 for _, points in curves)
+    assert shown == 3  # drawn, not only in the data
+    assert (tmp_path / "report.png").stat().st_size > 10_000
+
+
+def test_a_failed_fold_reports_freqtrades_error_and_the_others_finish(real_data, tmp_path):
+    out = tmp_path / "report"
+    result = botpy_evaluate("--datadir", str(real_data), "--pairs", "ETH/USDT", "--timerange",
+                            TIMERANGE, "--folds", "3", "--out", str(out), "--strategy",
+                            "FailsOnOneFold", "--strategy-path", str(TEST_STRATEGIES))
+    assert result.returncode == 1, result.stderr[-3000:]
+    report = json.loads((out / "report.json").read_text())
+    folds = report["strategies"]["FailsOnOneFold"]["folds"]
+    assert [fold["ok"] for fold in folds] == [True, False, True]
+    assert "this test strategy refuses 20230408T0000" in folds[1]["error"]
+    assert "FAILED: backtesting exited with" in result.stdout
+    assert all(fold["ok"] for fold in report["strategies"]["SampleStrategy"]["folds"])
+    assert report["strategies"]["FailsOnOneFold"]["pooled"]["folds"] == [1, 3]
+
+
+def test_hyperopted_folds_equal_a_plain_backtest_with_their_parameters(real_data, tmp_path):
+    out = tmp_path / "report"
+    result = botpy_evaluate("--datadir", str(real_data), "--pairs", "BTC/USDT", "ETH/USDT",
+                            "SOL/USDT", "--timerange", TIMERANGE, "--folds", "2", "--optimize",
+                            "buy", "--epochs", "3", "--out", str(out))
+    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+    report = json.loads((out / "report.json").read_text())
+    config = out / "runs" / "evaluation-config.json"
+    for fold, plan in zip(report["strategies"]["BotpyStrategy"]["folds"], report["folds"],
+                          strict=True):
+        assert plan["train"]["end"] == plan["test"]["start"]
+        params = fold["params"]
+        assert params["strategy_name"] == "BotpyStrategy" and params["params"]["buy"]
+        strategies = tmp_path / f"strategies{fold['fold']}"
+        strategies.mkdir()
+        shutil.copy(STRATEGIES / "BotpyStrategy.py", strategies)
+        (strategies / "BotpyStrategy.json").write_text(json.dumps(params))
+        results = tmp_path / f"bt{fold['fold']}"
+        results.mkdir()
+        # the evaluation's simulator is gone: serve the markets again on the same port
+        with simulator_on(config, real_data):
+            plain = freqtrade(
+                "backtesting", "-c", str(config), "--userdir", str(REPO / "user_data"),
+                "--datadir", str(real_data), "--strategy", "BotpyStrategy", "--strategy-path",
+                str(strategies), "--timerange", plan["test"]["timerange"], "--fee", "0.001",
+                "--pairs", "BTC/USDT", "ETH/USDT", "SOL/USDT", "--export", "trades",
+                "--backtest-directory", str(results))
+        assert plain.returncode == 0, plain.stderr[-3000:]
+        stats = load_backtest_stats(results)["BotpyStrategy"]
+        assert stats["total_trades"] == fold["freqtrade"]["total_trades"]
+        assert stats["profit_total"] == pytest.approx(fold["freqtrade"]["profit_total"])
+
+
+def simulator_on(config: Path, datadir: Path):
+    from botpy_ext.cli import simulator
+
+    url = json.loads(config.read_text())["exchange"]["ccxt_config"]["urls"]["api"]["public"]
+    return simulator(datadir, config.parent / "replay-simulator.log",
+                     base_url=url.removesuffix("/api/v3"))

@@ -12,6 +12,11 @@
     run with `--timeframe 1m` on the same data; target ≤ 2× its wall time; peak memory of both.
     Every guard is on except Fear & Greed: the real data come without its history.
 
+(d) `botpy evaluate --folds 4` on the real data (no --optimize) vs one full-period backtest of
+    BotpyStrategy plus one of SampleStrategy (its own 5m) over the same span, run one after the
+    other in the same run; target ≤ 1.5× their summed wall time. The evaluation runs its folds
+    `--jobs` at a time (default: one per CPU), as a user gets it.
+
 Figures are printed and written to `.bench/results.json`.
 """
 
@@ -42,6 +47,8 @@ LIVE_WINDOW = 1400  # candles per timeframe a live bot holds: 1000 fetched + sta
 REPEATS = 7
 TARGET_LIVE_MS = 50.0
 TARGET_BACKTEST_RATIO = 2.0
+TARGET_EVALUATION_RATIO = 1.5
+EVALUATION_FOLDS = 4
 TEMPLATES = Path(importlib.util.find_spec("freqtrade").origin).parent / "templates"
 
 
@@ -211,16 +218,68 @@ def backtests(datadir: Path, userdir: Path) -> dict:
     }
 
 
+def evaluation_span(datadir: Path, userdir: Path) -> str:
+    """The timerange the evaluation's folds cover (after the warm-up), as one window."""
+    from botpy_ext.evaluation.arguments import add_arguments
+    from botpy_ext.evaluation.command import build_request
+    from botpy_ext.evaluation.folds import Window
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    args = parser.parse_args(["--datadir", str(datadir), "--folds", str(EVALUATION_FOLDS)])
+    folds = build_request(args, userdir).folds
+    return Window(folds[0].test.start, folds[-1].test.end).timerange
+
+
+def evaluation(datadir: Path, userdir: Path) -> dict:
+    """(d) `botpy evaluate` against one full-period backtest of each of its two strategies."""
+    timerange = evaluation_span(datadir, userdir)
+    with tempfile.TemporaryDirectory() as scratch:
+        results = Path(scratch) / "results"
+        results.mkdir()
+        common = [str(BIN / "freqtrade"), "backtesting", "-c",
+                  str(userdir / "config" / "backtest.json"), "--datadir", str(datadir),
+                  "--userdir", str(userdir), "--timerange", timerange, "--fee", "0.001",
+                  "--export", "trades", "--cache", "none", "--backtest-directory", str(results)]
+        with simulator(datadir, Path(scratch) / "simulator.log"):
+            botpy_s, _ = run_measured([*common, "--strategy", "BotpyStrategy"],
+                                      Path(scratch) / "botpy.log")
+            sample_s, _ = run_measured([*common, "--strategy", "SampleStrategy",
+                                        "--strategy-path", str(TEMPLATES)],
+                                       Path(scratch) / "sample.log")
+        evaluate_s, _ = run_measured(
+            [str(BIN / "botpy"), "--userdir", str(userdir), "evaluate", "--datadir",
+             str(datadir), "--folds", str(EVALUATION_FOLDS), "--out",
+             str(Path(scratch) / "evaluation")], Path(scratch) / "evaluate.log")
+    ratio = evaluate_s / (botpy_s + sample_s)
+    return {
+        "timerange": timerange,
+        "folds": EVALUATION_FOLDS,
+        "jobs": psutil.cpu_count(),
+        "evaluate_s": round(evaluate_s, 1),
+        "full_period_botpy_s": round(botpy_s, 1),
+        "full_period_sample_s": round(sample_s, 1),
+        "ratio": round(ratio, 2),
+        "target_ratio": TARGET_EVALUATION_RATIO,
+        "meets_target": ratio <= TARGET_EVALUATION_RATIO,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="botpy-bench", description=__doc__.splitlines()[0])
     parser.add_argument("--datadir", default="../shared/data/binance")
     parser.add_argument("--userdir", default="user_data")
     parser.add_argument("--out", default=".bench/results.json")
     parser.add_argument("--skip-backtest", action="store_true")
+    parser.add_argument("--only-evaluation", action="store_true",
+                        help="measure (d) alone")
     args = parser.parse_args(argv)
     datadir, userdir = Path(args.datadir), Path(args.userdir)
+    if args.only_evaluation:
+        return write_results({"machine": machine(), "evaluation": evaluation(datadir, userdir)},
+                             Path(args.out))
     results = {
-        "machine": {"cpus": psutil.cpu_count(), "python": sys.version.split()[0]},
+        "machine": machine(),
         "live_analysis": live_analysis(datadir),
         "scanner": scanner_scan(datadir),
     }
@@ -238,8 +297,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     if not args.skip_backtest:
         results["backtesting"] = backtests(datadir, userdir)
-        print(json.dumps({"backtesting": results["backtesting"]}, indent=2))
-    out = Path(args.out)
+        print(json.dumps({"backtesting": results["backtesting"]}, indent=2), flush=True)
+        results["evaluation"] = evaluation(datadir, userdir)
+    return write_results(results, Path(args.out))
+
+
+def machine() -> dict:
+    return {"cpus": psutil.cpu_count(), "python": sys.version.split()[0]}
+
+
+def write_results(results: dict, out: Path) -> int:
+    if "evaluation" in results:
+        print(json.dumps({"evaluation": results["evaluation"]}, indent=2))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"written to {out}")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import Browser
+from tests.browser import Browser, chromium_binary
 from tests.helpers import (
     BIN,
     REPO,
@@ -96,6 +96,8 @@ def test_the_report_has_every_section_and_agrees_with_freqtrade(real_report):
                                                             for f in hold["folds"]))
 
 
+@pytest.mark.skipif(chromium_binary() is None,
+                    reason="Debian's chromium package is not installed (apt-get install chromium)")
 def test_the_html_report_shows_the_three_equity_curves(real_report, tmp_path):
     _, out = real_report
     browser = Browser(tmp_path / "profile")
@@ -169,3 +171,18 @@ def simulator_on(config: Path, datadir: Path):
     url = json.loads(config.read_text())["exchange"]["ccxt_config"]["urls"]["api"]["public"]
     return simulator(datadir, config.parent / "replay-simulator.log",
                      base_url=url.removesuffix("/api/v3"))
+
+
+def test_the_synthetic_market_evaluates_with_its_planted_setups(synthetic_market, tmp_path):
+    out = tmp_path / "report"
+    result = botpy_evaluate("--datadir", str(synthetic_market), "--pairs", "BTC/USDT",
+                            "ETH/USDT", "DOGE/USDT", "LINK/USDT", "--timerange",
+                            "20240115-20240127", "--folds", "3", "--out", str(out))
+    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+    report = json.loads((out / "report.json").read_text())
+    assert set(SECTIONS) <= set(report) and (out / "report.html").stat().st_size > 100_000
+    assert len(report["folds"]) == 3
+    botpy = report["strategies"]["BotpyStrategy"]
+    assert all(fold["ok"] for fold in botpy["folds"])
+    assert botpy["pooled"]["all"]["trades"] == sum(f["freqtrade"]["total_trades"]
+                                                   for f in botpy["folds"])

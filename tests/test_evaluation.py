@@ -206,7 +206,7 @@ def test_per_setup_groups_split_the_tags():
     result = st.analyse_trades(trades, 1000, datetime(2023, 4, 12, tzinfo=UTC),
                                datetime(2023, 4, 13, tzinfo=UTC), 2, 0.001, [0.001, 0.002])
     assert {k: v["trades"] for k, v in result["per_setup"].items()} == {
-        "ignition": 1, "precision": 2}
+        "ignition": 1, "precision": 2, "momentum": 0}  # a setup that never fired is listed
     assert set(result["per_tag"]) == {"precision:sniper", "precision:scalper", "ignition"}
     assert result["fee_sensitivity"]["0.001"] == pytest.approx(0.4)
     assert result["all"]["expectancy_r"] is None

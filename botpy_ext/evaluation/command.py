@@ -183,7 +183,8 @@ def evaluation_config(request: Request, base_url: str | None, path: Path) -> Pat
 
 def run_all(request: Request, setting: Setting, strategies: list[StrategyRun],
             runs: Path) -> dict[str, list[FoldResult]]:
-    jobs = [(strategy, fold) for fold in request.folds for strategy in strategies]
+    # the evaluated strategy's folds first: they are the long ones, the baseline fills the gaps
+    jobs = [(strategy, fold) for strategy in strategies for fold in request.folds]
     progress = Progress(len(jobs))
     progress.say(f"{len(request.folds)} folds x {len(strategies)} strategies, "
                  f"{request.jobs} at a time; logs in {runs}")

@@ -238,10 +238,13 @@ def equity_figure(report: dict) -> go.Figure:
 def expectancy_figure(report: dict) -> go.Figure:
     figure = make_subplots(rows=1, cols=2, subplot_titles=(
         "expectancy per trade, % (95 % bootstrap CI)", "expectancy per trade, R (95 % CI)"))
+    colours = iter(("#636efa", "#ef553b", "#00cc96", "#ab63fa"))
     for name, section in report["strategies"].items():
         if not section["pooled"]:
             continue
-        groups = {"all": section["pooled"]["all"], **section["pooled"]["per_setup"]}
+        colour = next(colours)
+        setups = {k: v for k, v in section["pooled"]["per_setup"].items() if k != "untagged"}
+        groups = {"all": section["pooled"]["all"], **setups}
         for column, key in ((1, "expectancy_pct"), (2, "expectancy_r")):
             labels = [label for label, figures in groups.items() if figures[key] is not None]
             if not labels:
@@ -250,7 +253,8 @@ def expectancy_figure(report: dict) -> go.Figure:
             intervals = [groups[label][f"{key}_ci"] or (v, v)
                          for label, v in zip(labels, values, strict=True)]
             figure.add_trace(go.Bar(
-                x=[f"{name}: {label}" for label in labels], y=values, name=f"{name} ({key[11:]})",
+                x=[f"{name}: {label}" for label in labels], y=values, name=name,
+                marker_color=colour, legendgroup=name, showlegend=column == 1,
                 error_y={"type": "data", "symmetric": False,
                          "array": [hi - v for (lo, hi), v in zip(intervals, values, strict=True)],
                          "arrayminus": [v - lo for (lo, hi), v in zip(intervals, values,

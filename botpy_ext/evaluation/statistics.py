@@ -18,6 +18,7 @@ SHUFFLES = 1_000  # Monte Carlo orders of the trades
 CONFIDENCE = 0.95
 DRAWDOWN_PERCENTILES = (5, 50, 95)
 SEED = 20261201  # fixed: the same trades give the same intervals
+SETUPS = ("precision", "momentum", "ignition")  # BotpyStrategy's: listed even without trades
 
 
 def setup_of(enter_tag: str | None) -> str:
@@ -123,7 +124,10 @@ def summarize(trades: pd.DataFrame, starting_balance: float, start: datetime, en
         "profit_abs": float(profits.sum()),
         "profit_pct": float(profits.sum() / starting_balance * 100),
         "max_drawdown_pct": float(drawdown.relative_account_drawdown * 100),
-        "calmar": float(calculate_calmar(ordered, start, end, starting_balance)),
+        # freqtrade's Calmar (annualized mean daily return over the max drawdown); none
+        # without a drawdown, where freqtrade answers -100 as "not optimal"
+        "calmar": float(calculate_calmar(ordered, start, end, starting_balance))
+        if drawdown.relative_account_drawdown > 0 else None,
     })
     return figures
 
@@ -143,11 +147,17 @@ def analyse_trades(trades: pd.DataFrame, starting_balance: float, start: datetim
     """The whole strategy, per entry tag, per setup, the drawdown distribution of the trade
     order and the profit at each fee level."""
     ordered = trades.sort_values("close_date") if not trades.empty else trades
+    per_setup = grouped(trades, setup_of, starting_balance, start, end, pairs)
+    if set(per_setup) & set(SETUPS):  # a setup that never fired is a finding too
+        empty = trades.iloc[:0]
+        per_setup = {setup: per_setup.get(setup) or summarize(empty, starting_balance, start,
+                                                              end, pairs)
+                     for setup in sorted(set(SETUPS) | set(per_setup))}
     return {
         "all": summarize(trades, starting_balance, start, end, pairs),
         "per_tag": grouped(trades, lambda tag: tag or "untagged", starting_balance, start, end,
                            pairs),
-        "per_setup": grouped(trades, setup_of, starting_balance, start, end, pairs),
+        "per_setup": per_setup,
         "drawdown_monte_carlo": drawdown_distribution(
             ordered["profit_abs"] if not trades.empty else [], starting_balance),
         "fee_sensitivity": {

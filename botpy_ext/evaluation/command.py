@@ -16,14 +16,18 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from freqtrade.configuration import TimeRange
+from freqtrade.configuration.timerange import TimeRange
 from freqtrade.exceptions import ConfigurationError
 
-from botpy_ext.evaluation import market, report
+from botpy_ext.evaluation import market
 from botpy_ext.evaluation.folds import Fold, FoldError, plan_folds, usable_span
-from botpy_ext.evaluation.runner import FoldResult, Setting, StrategyRun, run_fold
 from botpy_ext.setups.context import STARTUP_CANDLES
+
+if TYPE_CHECKING:  # the runner and the report load freqtrade's analysis and plotly: after the
+    # input checks, so that bad input is answered at once
+    from botpy_ext.evaluation.runner import FoldResult, Setting, StrategyRun
 
 SAMPLE = "SampleStrategy"  # freqtrade's template strategy: the baseline with its own 5m timeframe
 SAMPLE_TIMEFRAME = "5m"
@@ -183,6 +187,8 @@ def evaluation_config(request: Request, base_url: str | None, path: Path) -> Pat
 
 def run_all(request: Request, setting: Setting, strategies: list[StrategyRun],
             runs: Path) -> dict[str, list[FoldResult]]:
+    from botpy_ext.evaluation.runner import run_fold
+
     # the evaluated strategy's folds first: they are the long ones, the baseline fills the gaps
     jobs = [(strategy, fold) for strategy in strategies for fold in request.folds]
     progress = Progress(len(jobs))
@@ -215,6 +221,8 @@ def evaluate(args: argparse.Namespace, userdir: Path, bin_dir: Path, argv: list[
         return 2
 
     from botpy_ext.cli import simulator, templates_dir
+    from botpy_ext.evaluation import report
+    from botpy_ext.evaluation.runner import Setting, StrategyRun
 
     runs = request.out / "runs"
     runs.mkdir(parents=True, exist_ok=True)

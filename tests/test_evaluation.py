@@ -210,3 +210,11 @@ def test_per_setup_groups_split_the_tags():
     assert set(result["per_tag"]) == {"precision:sniper", "precision:scalper", "ignition"}
     assert result["fee_sensitivity"]["0.001"] == pytest.approx(0.4)
     assert result["all"]["expectancy_r"] is None
+
+
+def test_the_simulator_is_started_only_for_a_config_whose_exchange_is_local():
+    from botpy_ext.evaluation.command import uses_simulator
+    from tests.helpers import CONFIG_DIR
+
+    assert uses_simulator(CONFIG_DIR / "backtest.json")  # through its add_config_files
+    assert not uses_simulator(CONFIG_DIR / "paper.json")  # Binance itself

@@ -118,15 +118,23 @@ def build_request(args: argparse.Namespace, userdir: Path) -> Request:
                        min_window=timedelta(minutes=STARTUP_CANDLES))
     out = Path(args.out) if args.out else userdir / "evaluation"
     return Request(datadir, pairs, folds, args.fee, fees, out, config,
-                   simulated=not args.config or uses_simulator(config), strategy=args.strategy,
+                   simulated=uses_simulator(config), strategy=args.strategy,
                    strategy_path=strategy_path, spaces=tuple(args.optimize or ()),
                    epochs=args.epochs, hyperopt_loss=args.hyperopt_loss, jobs=args.jobs,
                    warmup=warmup, candles=candles)
 
 
 def uses_simulator(config: Path) -> bool:
-    """A config whose exchange points at 127.0.0.1 is served by a simulator we start."""
-    return "127.0.0.1" in config.read_text()
+    """A config (with the files it adds) whose exchange API is on 127.0.0.1 is served by the
+    simulator the evaluation starts; any other exchange is used as it is."""
+    from freqtrade.configuration.load_config import load_from_files
+
+    try:
+        exchange = load_from_files([str(config)]).get("exchange", {})
+    except ConfigurationError as exc:
+        raise FoldError("--config", str(exc)) from None
+    public = exchange.get("ccxt_config", {}).get("urls", {}).get("api", {}).get("public", "")
+    return public.startswith(("http://127.0.0.1", "http://localhost"))
 
 
 class Progress:

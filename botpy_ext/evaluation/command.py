@@ -155,9 +155,9 @@ class Progress:
         with self.lock:
             print(f"[{self.elapsed():>6}] {text}", flush=True)
 
-    def begin(self, name: str) -> None:
+    def begin(self, name: str, what: str = "started") -> None:
         self.running[name] = time.monotonic()
-        self.say(f"{name}: started")
+        self.say(f"{name}: {what}")
 
     def end(self, name: str, result: FoldResult) -> None:
         since = self.running.pop(name)
@@ -206,8 +206,11 @@ def run_all(request: Request, setting: Setting, strategies: list[StrategyRun],
     def one(job):
         strategy, fold = job
         name = f"fold {fold.number}/{len(request.folds)} {strategy.name} {fold.test.timerange}"
-        progress.begin(name)
-        result = run_fold(setting, strategy, fold, runs / f"{strategy.name}-fold{fold.number}")
+        hyperopt = strategy.optimize and fold.train is not None
+        progress.begin(name, f"hyperopt of the train window {fold.train.timerange} started"
+                       if hyperopt else "started")
+        result = run_fold(setting, strategy, fold, runs / f"{strategy.name}-fold{fold.number}",
+                          phase=lambda text: progress.say(f"{name}: {text}"))
         progress.end(name, result)
         return result
 
@@ -250,9 +253,11 @@ def evaluate(args: argparse.Namespace, userdir: Path, bin_dir: Path, argv: list[
     with serving:
         results = run_all(request, setting, strategies, runs)
     command = shlex.join(["botpy", *argv])
+    started = time.monotonic()
     built = report.build(request, results, command)
     report.write(built, request.out)
     report.print_tables(built)
-    print(f"report: {request.out / 'report.json'} and {request.out / 'report.html'}")
+    print(f"report: {request.out / 'report.json'} and {request.out / 'report.html'} (statistics "
+          f"and report in {time.monotonic() - started:.1f} s)")
     failed = [r for rs in results.values() for r in rs if not r.ok]
     return 1 if failed else 0

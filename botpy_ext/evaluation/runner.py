@@ -127,12 +127,14 @@ def backtest(setting: Setting, strategy: StrategyRun, path: Path, window: Window
 
 def hyperopt(setting: Setting, strategy: StrategyRun, path: Path, window: Window,
              rundir: Path, result: FoldResult) -> dict:
-    """Hyperopt the train window; its best parameters land next to the strategy copy."""
+    """Hyperopt the train window; its best parameters land next to the strategy copy. The
+    random state is the fold's number: reproducible, and other candidates in each fold."""
     per_epoch = ["--analyze-per-epoch"] if ENTRY_SPACES & set(setting.spaces) else []
     command = [str(setting.freqtrade), "hyperopt",
                *common_options(setting, strategy, path, window, rundir, rundir / "hyperopt.log"),
                "--spaces", *setting.spaces, "--epochs", str(setting.epochs),
-               "--hyperopt-loss", setting.hyperopt_loss, "-j", "1", "--random-state", "1",
+               "--hyperopt-loss", setting.hyperopt_loss, "-j", "1",
+               "--random-state", str(result.fold.number),
                "--print-json", *per_epoch]
     result.commands.append(command)
     with HYPEROPT_LOCK:  # freqtrade runs one hyperopt per user directory at a time
@@ -149,8 +151,10 @@ def hyperopt(setting: Setting, strategy: StrategyRun, path: Path, window: Window
     return json.loads(params_file.read_text())
 
 
-def run_fold(setting: Setting, strategy: StrategyRun, fold: Fold, rundir: Path) -> FoldResult:
-    """One fold of one strategy; a freqtrade failure is reported in the result, not raised."""
+def run_fold(setting: Setting, strategy: StrategyRun, fold: Fold, rundir: Path,
+             phase=lambda text: None) -> FoldResult:
+    """One fold of one strategy; a freqtrade failure is reported in the result, not raised.
+    `phase(text)` is told when the backtest follows a hyperopt."""
     result = FoldResult(strategy.name, fold)
     started = time.monotonic()
     if rundir.exists():
@@ -167,6 +171,8 @@ def run_fold(setting: Setting, strategy: StrategyRun, fold: Fold, rundir: Path) 
             train.mkdir()
             write_run_config(setting, train)
             result.params = hyperopt(setting, strategy, path, fold.train, train, result)
+            phase(f"hyperopt of the train window {fold.train.timerange} done, backtest of the "
+                  "test window started")
         backtest(setting, strategy, path, fold.test, rundir, result)
         result.ok = True
     except (FreqtradeFailed, StopIteration, KeyError, ValueError) as exc:

@@ -267,6 +267,7 @@ def expectancy_figure(report: dict) -> go.Figure:
 
 def drawdown_figure(report: dict) -> go.Figure:
     figure = go.Figure()
+    positions = iter(("top right", "bottom right", "top left", "bottom left"))
     for name, trades in report["_trades"].items():
         section = report["strategies"][name]
         if len(trades) < 2:
@@ -276,7 +277,7 @@ def drawdown_figure(report: dict) -> go.Figure:
         figure.add_trace(go.Histogram(x=drawdowns, name=f"{name}: shuffled orders", opacity=0.6,
                                       nbinsx=40))
         actual = section["pooled"]["all"]["max_drawdown_pct"]
-        figure.add_vline(x=actual, line_dash="dash",
+        figure.add_vline(x=actual, line_dash="dash", annotation_position=next(positions),
                          annotation_text=f"{name} as traded {actual:.2f} %")
     figure.update_layout(barmode="overlay", template="plotly_white", height=420,
                          title=f"Max drawdown over {st.SHUFFLES} random orders of the pooled test "

@@ -11,7 +11,7 @@ import pytest
 
 from botpy_ext.evaluation import statistics as st
 from botpy_ext.evaluation.baseline import buy_and_hold_curve, buy_and_hold_pct
-from botpy_ext.evaluation.folds import FoldError, Window, plan_folds, usable_span
+from botpy_ext.evaluation.folds import InputError, Window, plan_folds, usable_span
 from botpy_ext.evaluation.market import resample
 
 T0 = datetime(2023, 4, 1, 21, 4, tzinfo=UTC)
@@ -58,16 +58,16 @@ def test_the_timerange_narrows_the_span():
     (T0 - 90 * DAY, T0 - 60 * DAY, "outside the data"),
 ])
 def test_a_timerange_outside_the_data_names_the_option(start, end, message):
-    with pytest.raises(FoldError, match=message) as error:
+    with pytest.raises(InputError, match=message) as error:
         usable_span(T0, T0 + 30 * DAY, 10 * DAY, start, end)
     assert error.value.option == "--timerange"
 
 
 def test_folds_shorter_than_the_warm_up_are_refused():
-    with pytest.raises(FoldError, match="shorter than the strategy's warm-up") as error:
+    with pytest.raises(InputError, match="shorter than the strategy's warm-up") as error:
         plan_folds(T0, T0 + DAY, 10, min_window=timedelta(minutes=400))
     assert error.value.option == "--folds"
-    with pytest.raises(FoldError, match="at least 1") as error:
+    with pytest.raises(InputError, match="at least 1") as error:
         plan_folds(T0, T0 + DAY, 0)
     assert error.value.option == "--folds"
 

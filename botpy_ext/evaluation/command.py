@@ -22,11 +22,12 @@ from freqtrade.configuration.timerange import TimeRange
 from freqtrade.exceptions import ConfigurationError
 
 from botpy_ext.evaluation import market
-from botpy_ext.evaluation.folds import Fold, FoldError, plan_folds, usable_span
+from botpy_ext.evaluation.folds import Fold, InputError, plan_folds, usable_span
 from botpy_ext.setups.context import STARTUP_CANDLES
 
-if TYPE_CHECKING:  # the runner and the report load freqtrade's analysis and plotly: after the
-    # input checks, so that bad input is answered at once
+# The runner and the report load freqtrade's analysis code and plotly: they are imported after
+# the input checks, so that bad input is answered at once.
+if TYPE_CHECKING:
     from botpy_ext.evaluation.runner import FoldResult, Setting, StrategyRun
 
 SAMPLE = "SampleStrategy"  # freqtrade's template strategy: the baseline with its own 5m timeframe
@@ -60,9 +61,9 @@ def parse_fees(text: str) -> list[float]:
     try:
         fees = [float(part) for part in text.split(",") if part.strip()]
     except ValueError:
-        raise FoldError("--fees", f"expected comma-separated numbers, got {text!r}") from None
+        raise InputError("--fees", f"expected comma-separated numbers, got {text!r}") from None
     if not fees or any(not 0 <= fee < 0.05 for fee in fees):
-        raise FoldError("--fees", f"each fee must be in [0, 0.05), got {text!r}")
+        raise InputError("--fees", f"each fee must be in [0, 0.05), got {text!r}")
     return fees
 
 
@@ -72,44 +73,44 @@ def parse_timerange(text: str | None):
     try:
         timerange = TimeRange.parse_timerange(text)
     except ConfigurationError as exc:
-        raise FoldError("--timerange", str(exc)) from None
+        raise InputError("--timerange", str(exc)) from None
     return timerange.startdt, timerange.stopdt
 
 
 def check_pairs(datadir: Path, wanted: list[str] | None) -> tuple[str, ...]:
     if not datadir.is_dir():
-        raise FoldError("--datadir", f"{datadir} is not a directory")
+        raise InputError("--datadir", f"{datadir} is not a directory")
     available = market.datadir_pairs(datadir)
     if not available:
-        raise FoldError("--datadir", f"{datadir} holds no {market.BASE_TIMEFRAME} feather files "
-                        "(PAIR-1m.feather)")
+        raise InputError("--datadir", f"{datadir} holds no {market.BASE_TIMEFRAME} feather files "
+                         "(PAIR-1m.feather)")
     unknown = [pair for pair in wanted or [] if pair not in available]
     if unknown:
-        raise FoldError("--pairs", f"{', '.join(unknown)} not in {datadir} (it has "
-                        f"{', '.join(available)})")
+        raise InputError("--pairs", f"{', '.join(unknown)} not in {datadir} (it has "
+                         f"{', '.join(available)})")
     return tuple(wanted or available)
 
 
 def build_request(args: argparse.Namespace, userdir: Path) -> Request:
-    """Every check, before anything is written; a `FoldError` names the option at fault."""
+    """Every check, before anything is written; a `InputError` names the option at fault."""
     if args.folds < 1:
-        raise FoldError("--folds", f"must be at least 1, got {args.folds}")
+        raise InputError("--folds", f"must be at least 1, got {args.folds}")
     if args.jobs < 1:
-        raise FoldError("--jobs", f"must be at least 1, got {args.jobs}")
+        raise InputError("--jobs", f"must be at least 1, got {args.jobs}")
     if args.optimize and args.epochs < 1:
-        raise FoldError("--epochs", f"must be at least 1, got {args.epochs}")
+        raise InputError("--epochs", f"must be at least 1, got {args.epochs}")
     if not 0 <= args.fee < 0.05:
-        raise FoldError("--fee", f"must be in [0, 0.05), got {args.fee}")
+        raise InputError("--fee", f"must be in [0, 0.05), got {args.fee}")
     fees = parse_fees(args.fees)
     start, end = parse_timerange(args.timerange)
     datadir = Path(args.datadir)
     pairs = check_pairs(datadir, args.pairs)
     config = Path(args.config) if args.config else userdir / "config" / "backtest.json"
     if not config.is_file():
-        raise FoldError("--config", f"{config} not found")
+        raise InputError("--config", f"{config} not found")
     strategy_path = Path(args.strategy_path) if args.strategy_path else userdir / "strategies"
     if not (strategy_path / f"{args.strategy}.py").is_file():
-        raise FoldError("--strategy", f"{strategy_path / (args.strategy + '.py')} not found")
+        raise InputError("--strategy", f"{strategy_path / (args.strategy + '.py')} not found")
     candles = {pair: market.read_candles(datadir, pair) for pair in pairs}
     span = market.common_span(candles)
     warmup = timedelta(days=args.warmup_days)
@@ -132,7 +133,7 @@ def uses_simulator(config: Path) -> bool:
     try:
         exchange = load_from_files([str(config)]).get("exchange", {})
     except ConfigurationError as exc:
-        raise FoldError("--config", str(exc)) from None
+        raise InputError("--config", str(exc)) from None
     public = exchange.get("ccxt_config", {}).get("urls", {}).get("api", {}).get("public", "")
     return public.startswith(("http://127.0.0.1", "http://localhost"))
 
@@ -227,7 +228,7 @@ def evaluate(args: argparse.Namespace, userdir: Path, bin_dir: Path, argv: list[
     logging.getLogger("freqtrade").setLevel(logging.WARNING)  # its loaders' INFO lines
     try:
         request = build_request(args, userdir)
-    except FoldError as exc:
+    except InputError as exc:
         print(f"botpy evaluate: error: {exc}", file=sys.stderr)
         return 2
 

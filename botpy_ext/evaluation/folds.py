@@ -14,7 +14,7 @@ ALIGN = timedelta(hours=1)  # inner boundaries fall on whole hours (every timefr
 ONE_MINUTE = timedelta(minutes=1)
 
 
-class FoldError(ValueError):
+class InputError(ValueError):
     """Bad evaluation input: `option` names the command-line option at fault."""
 
     def __init__(self, option: str, message: str) -> None:
@@ -81,21 +81,21 @@ def usable_span(data_start: datetime, data_end: datetime, warmup: timedelta,
     earliest = ceil_to(data_start + warmup, ONE_MINUTE)
     latest = data_end + ONE_MINUTE
     if (start and start >= latest) or (end and end <= data_start):
-        raise FoldError("--timerange", f"lies outside the data ({data_start:%Y-%m-%d %H:%M} to "
-                        f"{data_end:%Y-%m-%d %H:%M})")
+        raise InputError("--timerange", f"lies outside the data ({data_start:%Y-%m-%d %H:%M} to "
+                         f"{data_end:%Y-%m-%d %H:%M})")
     first = max(earliest, start) if start else earliest
     last = min(latest, end) if end else latest
     if start and start < earliest:
-        raise FoldError("--timerange", f"starts at {start:%Y-%m-%d %H:%M}, before the end of the "
-                        f"warm-up ({earliest:%Y-%m-%d %H:%M}: data from "
-                        f"{data_start:%Y-%m-%d %H:%M} plus {duration(warmup)})")
+        raise InputError("--timerange", f"starts at {start:%Y-%m-%d %H:%M}, before the end of the "
+                         f"warm-up ({earliest:%Y-%m-%d %H:%M}: data from "
+                         f"{data_start:%Y-%m-%d %H:%M} plus {duration(warmup)})")
     if end and end > latest:
-        raise FoldError("--timerange", f"ends at {end:%Y-%m-%d %H:%M}, after the data "
-                        f"(last candle {data_end:%Y-%m-%d %H:%M})")
+        raise InputError("--timerange", f"ends at {end:%Y-%m-%d %H:%M}, after the data "
+                         f"(last candle {data_end:%Y-%m-%d %H:%M})")
     if last <= first:
-        raise FoldError("--timerange", f"leaves nothing to test after the warm-up: data "
-                        f"{data_start:%Y-%m-%d %H:%M} to {data_end:%Y-%m-%d %H:%M}, warm-up "
-                        f"{duration(warmup)}")
+        raise InputError("--timerange", f"leaves nothing to test after the warm-up: data "
+                         f"{data_start:%Y-%m-%d %H:%M} to {data_end:%Y-%m-%d %H:%M}, warm-up "
+                         f"{duration(warmup)}")
     return first, last
 
 
@@ -104,17 +104,17 @@ def plan_folds(first: datetime, last: datetime, folds: int, *, train: bool = Fal
     """`folds` consecutive test windows covering [first, last) exactly. With `train`, the span
     is cut into folds + 1 segments: fold k trains on segment k and tests on segment k + 1."""
     if folds < 1:
-        raise FoldError("--folds", f"must be at least 1, got {folds}")
+        raise InputError("--folds", f"must be at least 1, got {folds}")
     segments = folds + 1 if train else folds
     span = last - first
     cuts = [first] + [floor_to(first + span * k / segments, ALIGN) for k in range(1, segments)]
     cuts.append(last)
     shortest = min(b - a for a, b in zip(cuts, cuts[1:], strict=False))
     if shortest < max(min_window, ALIGN):
-        raise FoldError("--folds", f"{folds} folds cut {first:%Y-%m-%d %H:%M} to "
-                        f"{last:%Y-%m-%d %H:%M} into windows of {duration(shortest)}, shorter "
-                        f"than the strategy's warm-up of {duration(max(min_window, ALIGN))}; "
-                        "use fewer folds")
+        raise InputError("--folds", f"{folds} folds cut {first:%Y-%m-%d %H:%M} to "
+                         f"{last:%Y-%m-%d %H:%M} into windows of {duration(shortest)}, shorter "
+                         f"than the strategy's warm-up of {duration(max(min_window, ALIGN))}; "
+                         "use fewer folds")
     windows = [Window(a, b) for a, b in zip(cuts, cuts[1:], strict=False)]
     if train:
         return [Fold(k + 1, windows[k + 1], windows[k]) for k in range(folds)]

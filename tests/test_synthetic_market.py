@@ -133,6 +133,20 @@ def test_same_seed_same_bytes_other_seed_other_candles(tmp_path: Path) -> None:
     assert not np.allclose(other["close"], same["close"])
 
 
+def test_a_noise_market_plants_nothing_and_keeps_the_texture(tmp_path: Path) -> None:
+    """`--no-episodes`: the unplanted texture paths, no episode, any length (the noise market of
+    the edge research: a strategy must mostly wait on it)."""
+    from botpy_ext.synthetic.generator import texture_paths
+
+    noise = generate_market(SEED, 10, START, episodes=False)  # shorter than the schedule needs
+    assert noise.episodes == ()
+    texture = texture_paths(SEED, 10, noise.start)
+    for pair, candles in noise.candles.items():
+        pd.testing.assert_frame_equal(candles, texture[pair].candles())
+    write_market(noise, tmp_path)
+    assert json.loads((tmp_path / "episodes.json").read_text())["episodes"] == []
+
+
 def test_too_short_market_is_refused() -> None:
     with pytest.raises(ValueError, match="too short"):
         generate_market(SEED, 10)

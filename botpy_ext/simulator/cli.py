@@ -1,7 +1,7 @@
 """`botpy-sim`: serve a datadir as an offline Binance, or generate the synthetic market.
 
     botpy-sim serve --datadir DIR [--port 8765] [--clock replay --start 2024-01-20T12:00]
-    botpy-sim generate --seed 7 --days 75 --out DIR
+    botpy-sim generate --seed 7 --days 75 --out DIR [--no-episodes]
 """
 
 from __future__ import annotations
@@ -112,7 +112,8 @@ def generate(args: argparse.Namespace) -> int:
     from botpy_ext.synthetic import generate_market, write_market
 
     try:
-        market = generate_market(args.seed, args.days, start=args.start)
+        market = generate_market(args.seed, args.days, start=args.start,
+                                 episodes=not args.no_episodes)
     except ValueError as exc:
         logger.error("%s", exc)
         return 2
@@ -130,6 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--days", type=int, default=75, help="length of the market in days")
     gen.add_argument("--start", default="2024-01-01", help="first day (UTC), YYYY-MM-DD")
     gen.add_argument("--out", required=True, help="datadir to write the feather files into")
+    gen.add_argument("--no-episodes", action="store_true", help="plant no episode: a pure "
+                     "noise market (the texture alone)")
     gen.set_defaults(func=generate)
     return parser
 

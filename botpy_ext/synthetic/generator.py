@@ -137,17 +137,23 @@ class SyntheticMarket:
     episodes: tuple[EpisodeRecord, ...]
 
 
-def generate_market(seed: int, days: int, start: str = "2024-01-01") -> SyntheticMarket:
+def generate_market(seed: int, days: int, start: str = "2024-01-01", *,
+                    episodes: bool = True) -> SyntheticMarket:
     """Market of ``days`` days of 1m candles from ``start`` (a UTC midnight), fully determined
-    by ``seed``."""
-    if days < MIN_DAYS:
+    by ``seed``. Without ``episodes`` it is pure noise: the texture alone (fat-tailed returns,
+    volatility regimes, BTC as the market factor) and no planted setup, the market a strategy
+    without an edge must mostly wait on."""
+    if episodes and days < MIN_DAYS:
         raise ValueError(
             f"days={days} is too short for the episode schedule: need at least {MIN_DAYS} days"
         )
     start_time = _parse_start(start)
     paths = texture_paths(seed, days, start_time)
-    paths, records = plant_schedule(paths, schedule(days), start_time)
-    paths[BTC_PAIR] = clear_btc_breaker(paths[BTC_PAIR], _unblocked_signals(records, start_time))
+    records: tuple[EpisodeRecord, ...] = ()
+    if episodes:
+        paths, records = plant_schedule(paths, schedule(days), start_time)
+        paths[BTC_PAIR] = clear_btc_breaker(paths[BTC_PAIR],
+                                            _unblocked_signals(records, start_time))
     candles = {pair: path.candles() for pair, path in paths.items()}
     logger.info("synthetic market seed=%s days=%s: %s episodes", seed, days, len(records))
     return SyntheticMarket(seed, days, start_time, PAIRS, candles, records)

@@ -186,3 +186,22 @@ def test_the_synthetic_market_evaluates_with_its_planted_setups(synthetic_market
     assert all(fold["ok"] for fold in botpy["folds"])
     assert botpy["pooled"]["all"]["trades"] == sum(f["freqtrade"]["total_trades"]
                                                    for f in botpy["folds"])
+
+
+def test_the_signal_scan_measures_every_signal_against_random_entries(real_data, tmp_path):
+    out = tmp_path / "signals"
+    result = botpy_evaluate("--datadir", str(real_data), "--pairs", "BTC/USDT", "ETH/USDT",
+                            "--timerange", TIMERANGE, "--folds", "3", "--signals",
+                            "--horizon-hours", "2", "--out", str(out), timeout=300)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    assert "random (control)" in result.stdout
+    scan = json.loads((out / "signals.json").read_text())
+    assert scan["horizon_minutes"] == 120 and scan["pairs"] == ["BTC/USDT", "ETH/USDT"]
+    signals, control = scan["all_signals"], scan["per_setup"]["random (control)"]
+    assert signals["signals"] > 0
+    assert control["signals"] == signals["signals"]  # the same density, random candles
+    assert set(signals["bracket_r_per_fold"]) <= {"1", "2", "3"}
+    assert sum(scan["per_tag"][tag]["signals"] for tag in scan["per_tag"]
+               if tag != "random (control)") == signals["signals"]
+    assert -1 <= signals["bracket_r"] <= 1 and signals["fee_r"] > 0
+    assert not (out / "report.json").exists()  # no backtest was run

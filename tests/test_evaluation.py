@@ -218,3 +218,38 @@ def test_the_simulator_is_started_only_for_a_config_whose_exchange_is_local():
 
     assert uses_simulator(CONFIG_DIR / "backtest.json")  # through its add_config_files
     assert not uses_simulator(CONFIG_DIR / "paper.json")  # Binance itself
+
+
+# ---- signal excursions ----------------------------------------------------------------------
+
+def test_excursions_of_hand_built_paths():
+    from botpy_ext.evaluation.excursions import excursions, summary
+
+    # entry at the open of row 1 = 100, R = 1 % = 1.0
+    frame = pd.DataFrame({
+        "open": [99, 100, 100.5, 101, 100, 99, 98, 100, 100, 100],
+        "high": [99, 100.5, 101.2, 101, 100, 99, 98, 100, 100, 100],  # +1R on row 2
+        "low": [99, 99.5, 100.0, 98.5, 99, 98, 97, 100, 100, 100],  # -1R on row 3
+    })
+    result = excursions(frame, np.array([0, 3, 6]), np.array([0.01, 0.01, 0.5]), horizon=3)
+    first = result.iloc[0]
+    assert first["entry"] == 100 and first["risk"] == pytest.approx(1.0)
+    assert first["first"] == 1  # the high of row 2 before the low of row 3
+    assert first["mfe_r"] == pytest.approx(1.2) and first["mae_r"] == pytest.approx(1.5)
+    second = result.iloc[1]  # entry 100 at row 4: row 5 low 98 is -2R first
+    assert second["first"] == -1 and second["mae_r"] == pytest.approx(3.0)
+    third = result.iloc[2]  # R of 50: neither level within 3 candles
+    assert third["first"] == 0
+    assert len(excursions(frame, np.array([8]), np.array([0.01]), horizon=3)) == 0  # no room
+    figures = summary(result, fee_ratio=0.001)
+    assert figures["signals"] == 3 and figures["win_first"] == 0.5
+    assert figures["bracket_r"] == pytest.approx(0.0)
+    assert figures["fee_r"] == pytest.approx((0.2 + 0.2 + 0.2 / 50) / 3)
+
+
+def test_a_candle_reaching_both_levels_counts_as_the_stop():
+    from botpy_ext.evaluation.excursions import excursions
+
+    frame = pd.DataFrame({"open": [100.0] * 4, "high": [100, 100, 102, 100],
+                          "low": [100, 100, 98, 100]})
+    assert excursions(frame, np.array([0]), np.array([0.01]), horizon=2)["first"].iloc[0] == -1

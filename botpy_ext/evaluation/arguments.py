@@ -36,5 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--warmup-days", type=float, default=WARMUP_DAYS,
                         help=f"days of data before the first test window (default "
                         f"{WARMUP_DAYS:g})")
-
-
+    parser.add_argument("--signals", action="store_true", help="instead of backtests: every "
+                        "entry signal's excursions in R over the next hours, per setup and "
+                        "profile, against random entries (seconds, not minutes)")
+    parser.add_argument("--horizon-hours", type=float, default=4.0,
+                        help="--signals: hours after the entry (default 4)")

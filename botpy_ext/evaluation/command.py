@@ -224,13 +224,32 @@ def run_all(request: Request, setting: Setting, strategies: list[StrategyRun],
     return grouped
 
 
+def signals(request: Request, horizon_minutes: int) -> int:
+    """`--signals`: the excursion scan of every signal, no backtest."""
+    from botpy_ext.evaluation import report
+    from botpy_ext.evaluation.signal_scan import ScanSettings, scan
+
+    started = time.monotonic()
+    result = scan(request.datadir, request.pairs, request.folds,
+                  ScanSettings(horizon_minutes, request.fee))
+    request.out.mkdir(parents=True, exist_ok=True)
+    (request.out / "signals.json").write_text(json.dumps(result, indent=2) + "\n")
+    report.print_signals(result)
+    print(f"signals: {request.out / 'signals.json'} ({time.monotonic() - started:.1f} s)")
+    return 0
+
+
 def evaluate(args: argparse.Namespace, userdir: Path, bin_dir: Path, argv: list[str]) -> int:
     logging.getLogger("freqtrade").setLevel(logging.WARNING)  # its loaders' INFO lines
     try:
         request = build_request(args, userdir)
+        if args.signals and args.horizon_hours <= 0:
+            raise InputError("--horizon-hours", f"must be above 0, got {args.horizon_hours}")
     except InputError as exc:
         print(f"botpy evaluate: error: {exc}", file=sys.stderr)
         return 2
+    if args.signals:
+        return signals(request, round(args.horizon_hours * 60))
 
     from botpy_ext.cli import simulator, templates_dir
     from botpy_ext.evaluation import report

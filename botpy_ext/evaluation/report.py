@@ -217,6 +217,30 @@ def print_tables(report: dict, console: Console | None = None) -> None:
     console.print(risk_table(report))
 
 
+def print_signals(result: dict, console: Console | None = None) -> None:
+    """The `--signals` table: per setup, then per entry tag, the random control last."""
+    console = console or Console(width=200)
+    table = Table(title=f"Every entry signal, {result['horizon_minutes'] / 60:g} h after the "
+                  f"entry: excursions in R ({len(result['pairs'])} pairs, "
+                  f"{result['days']:.1f} days)")
+    for column in ("group", "signals", "per pair/day", "+1R first %", "undecided %",
+                   "bracket R", "bracket R per fold", "MFE R", "MAE R", "fees R"):
+        table.add_column(column, justify="left" if column == "group" else "right")
+    for kind in ("per_setup", "per_tag"):
+        for name, figures in result[kind].items():
+            if not figures["signals"]:
+                continue
+            table.add_row(
+                name, str(figures["signals"]), number(figures["signals_per_pair_day"], 3),
+                number(figures["win_first"] * 100 if figures["win_first"] is not None
+                       else None, 1),
+                number(figures["undecided"] * 100, 1), number(figures["bracket_r"], 3),
+                " ".join(f"{v:+.2f}" for v in figures["bracket_r_per_fold"].values()),
+                number(figures["mfe_r"]), number(figures["mae_r"]), number(figures["fee_r"]),
+                end_section=name == list(result[kind])[-1])
+    console.print(table)
+
+
 # ---- HTML -----------------------------------------------------------------------------------
 
 def equity_figure(report: dict) -> go.Figure:

@@ -177,15 +177,21 @@ def test_the_synthetic_market_evaluates_with_its_planted_setups(synthetic_market
     out = tmp_path / "report"
     result = botpy_evaluate("--datadir", str(synthetic_market), "--pairs", "BTC/USDT",
                             "ETH/USDT", "DOGE/USDT", "LINK/USDT", "--timerange",
-                            "20240115-20240127", "--folds", "3", "--out", str(out))
+                            "20240115-20240127", "--folds", "3", "--control", "--out",
+                            str(out))
     assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
     report = json.loads((out / "report.json").read_text())
     assert set(SECTIONS) <= set(report) and (out / "report.html").stat().st_size > 100_000
     assert len(report["folds"]) == 3
-    botpy = report["strategies"]["BotpyStrategy"]
-    assert all(fold["ok"] for fold in botpy["folds"])
-    assert botpy["pooled"]["all"]["trades"] == sum(f["freqtrade"]["total_trades"]
-                                                   for f in botpy["folds"])
+    assert list(report["strategies"]) == ["BotpyStrategy", "BotpyRandomControl",
+                                          "SampleStrategy"]
+    for name in ("BotpyStrategy", "BotpyRandomControl"):
+        section = report["strategies"][name]
+        assert all(fold["ok"] for fold in section["folds"])
+        assert section["pooled"]["all"]["trades"] == sum(f["freqtrade"]["total_trades"]
+                                                         for f in section["folds"]) > 0
+        # the control runs the same exits: every trade has its frozen R
+        assert section["pooled"]["all"]["trades_with_r"] == section["pooled"]["all"]["trades"]
 
 
 def test_the_signal_scan_measures_every_signal_against_random_entries(real_data, tmp_path):

@@ -253,3 +253,19 @@ def test_a_candle_reaching_both_levels_counts_as_the_stop():
     frame = pd.DataFrame({"open": [100.0] * 4, "high": [100, 100, 102, 100],
                           "low": [100, 100, 98, 100]})
     assert excursions(frame, np.array([0]), np.array([0.01]), horizon=2)["first"].iloc[0] == -1
+
+
+def test_the_random_control_keeps_the_count_the_tags_and_the_trend_filter():
+    from botpy_ext.evaluation.control import random_entries
+
+    tags = pd.Series([""] * 100, dtype=object)
+    tags.iloc[[10, 11, 12, 50, 51]] = ["precision:sniper"] * 3 + ["momentum:scalper", "ignition"]
+    allowed = pd.Series([i % 3 == 0 for i in range(100)])
+    control = random_entries(tags, allowed, "ETH/USDT")
+    chosen = control[control != ""]
+    assert len(chosen) == 5
+    assert allowed[chosen.index].all()  # only inside the trend filter
+    assert sorted(chosen) == sorted(tags[tags != ""])  # the same setup and profile mix
+    assert control.equals(random_entries(tags, allowed, "ETH/USDT"))  # reproducible
+    assert not control.equals(random_entries(tags, allowed, "SOL/USDT"))
+    assert (random_entries(tags, allowed.map(lambda _: False), "ETH/USDT") == "").all()

@@ -41,3 +41,5 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "profile, against random entries (seconds, not minutes)")
     parser.add_argument("--horizon-hours", type=float, default=4.0,
                         help="--signals: hours after the entry (default 4)")
+    parser.add_argument("--control", action="store_true", help="also run BotpyRandomControl: "
+                        "the same exits, guards and entry density on random candles")

@@ -30,6 +30,7 @@ from botpy_ext.setups.context import STARTUP_CANDLES
 if TYPE_CHECKING:
     from botpy_ext.evaluation.runner import FoldResult, Setting, StrategyRun
 
+CONTROL = "BotpyRandomControl"  # BotpyStrategy's exits and guards, random entries
 SAMPLE = "SampleStrategy"  # freqtrade's template strategy: the baseline with its own 5m timeframe
 SAMPLE_TIMEFRAME = "5m"
 HEARTBEAT_SECONDS = 30
@@ -54,6 +55,7 @@ class Request:
     hyperopt_loss: str
     jobs: int
     warmup: timedelta
+    control: bool  # run the random-entry control too
     candles: dict  # pair -> 1m candles (buy-and-hold, spans)
 
 
@@ -111,6 +113,9 @@ def build_request(args: argparse.Namespace, userdir: Path) -> Request:
     strategy_path = Path(args.strategy_path) if args.strategy_path else userdir / "strategies"
     if not (strategy_path / f"{args.strategy}.py").is_file():
         raise InputError("--strategy", f"{strategy_path / (args.strategy + '.py')} not found")
+    if args.control and args.strategy != "BotpyStrategy":
+        raise InputError("--control", f"the random-entry control is BotpyStrategy's; the "
+                         f"strategy is {args.strategy}")
     candles = {pair: market.read_candles(datadir, pair) for pair in pairs}
     span = market.common_span(candles)
     warmup = timedelta(days=args.warmup_days)
@@ -122,7 +127,7 @@ def build_request(args: argparse.Namespace, userdir: Path) -> Request:
                    simulated=uses_simulator(config), strategy=args.strategy,
                    strategy_path=strategy_path, spaces=tuple(args.optimize or ()),
                    epochs=args.epochs, hyperopt_loss=args.hyperopt_loss, jobs=args.jobs,
-                   warmup=warmup, candles=candles)
+                   warmup=warmup, control=args.control, candles=candles)
 
 
 def uses_simulator(config: Path) -> bool:
@@ -266,6 +271,8 @@ def evaluate(args: argparse.Namespace, userdir: Path, bin_dir: Path, argv: list[
     strategies = [
         StrategyRun(request.strategy, request.strategy_path, request.datadir,
                     optimize=bool(request.spaces)),
+        *([StrategyRun(CONTROL, request.strategy_path, request.datadir)]
+          if request.control else []),
         StrategyRun(SAMPLE, templates_dir(), sample_datadir),
     ]
     serving = (simulator(request.datadir, runs / "simulator.log", base_url=base_url)

@@ -17,6 +17,7 @@ from freqtrade.strategy import IStrategy, stoploss_from_absolute
 from pandas import DataFrame
 
 from botpy_ext import parameters
+from botpy_ext.evaluation.control import random_entries
 from botpy_ext.exits import sizing
 from botpy_ext.exits.candles import CandleArrays
 from botpy_ext.exits.journal import FactsJournal
@@ -316,3 +317,13 @@ def rename_exit(trade: Trade, reason: str) -> None:
 
 parameters.install(BotpyStrategy, SETTINGS_GROUPS)
 parameters.install(BotpyStrategy, TRADE_SETTINGS_GROUPS)
+
+
+class BotpyRandomControl(BotpyStrategy):
+    """The control of `botpy evaluate --control`: BotpyStrategy's exits, guards and number of
+    entry signals per pair, on random candles inside the 4h uptrend. Not a strategy to trade."""
+
+    def populate_entry_trend(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
+        dataframe["entry_tag"] = random_entries(dataframe["entry_tag"], dataframe["trend_up_4h"],
+                                                metadata["pair"])
+        return super().populate_entry_trend(dataframe, metadata)

@@ -176,9 +176,8 @@ def simulator_on(config: Path, datadir: Path):
 def test_the_synthetic_market_evaluates_with_its_planted_setups(synthetic_market, tmp_path):
     out = tmp_path / "report"
     result = botpy_evaluate("--datadir", str(synthetic_market), "--pairs", "BTC/USDT",
-                            "ETH/USDT", "DOGE/USDT", "LINK/USDT", "--timerange",
-                            "20240115-20240127", "--folds", "3", "--control", "--out",
-                            str(out))
+                            "ETH/USDT", "LINK/USDT", "--timerange", "20240115-20240121",
+                            "--folds", "3", "--control", "--out", str(out))
     assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
     report = json.loads((out / "report.json").read_text())
     assert set(SECTIONS) <= set(report) and (out / "report.html").stat().st_size > 100_000

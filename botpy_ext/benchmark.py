@@ -35,7 +35,7 @@ from pathlib import Path
 import pandas as pd
 import psutil
 
-from botpy_ext.cli import BIN, simulator
+from botpy_ext.cli import BIN, simulator, templates_dir
 from botpy_ext.guards.columns import guard_columns
 from botpy_ext.guards.settings import GuardSettings
 from botpy_ext.scanner.state import scan_pair
@@ -49,7 +49,7 @@ TARGET_LIVE_MS = 50.0
 TARGET_BACKTEST_RATIO = 2.0
 TARGET_EVALUATION_RATIO = 1.5
 EVALUATION_FOLDS = 4
-TEMPLATES = Path(importlib.util.find_spec("freqtrade").origin).parent / "templates"
+TEMPLATES = templates_dir()
 
 
 def sample_strategy():

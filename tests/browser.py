@@ -68,8 +68,11 @@ class Browser:
 
     def wait_for(self, expression: str, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
+        # right after Page.navigate the old or an empty document may still be there
+        # (document.body null): an expression that throws counts as "not yet"
+        guarded = f"(() => {{ try {{ return Boolean({expression}); }} catch (e) {{ return false; }} }})()"
         while time.monotonic() < deadline:
-            if self.evaluate(expression):
+            if self.evaluate(guarded):
                 return
             time.sleep(0.25)
         raise AssertionError(f"{expression} not true within {timeout} s")

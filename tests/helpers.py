@@ -221,12 +221,20 @@ class TradingBot:
             cwd=REPO, env=freqtrade_env(**TEST_SECRETS), stdout=subprocess.DEVNULL,
             stderr=self.log.open("a"),
         )
-        wait_until(lambda: self.proc.poll() is not None or self.answers(), 180, interval=1)
+        # the API answers before the bot's first loop; forceenter needs the state "running"
+        wait_until(lambda: self.proc.poll() is not None or self.running(), 180, interval=1)
         assert self.proc.poll() is None, self.log.read_text()[-3000:]
 
     def answers(self) -> bool:
         try:
             return self.get("ping").ok
+        except requests.RequestException:
+            return False
+
+    def running(self) -> bool:
+        try:
+            answer = self.get("show_config")
+            return answer.ok and answer.json().get("state") == "running"
         except requests.RequestException:
             return False
 
@@ -258,4 +266,8 @@ class TradingBot:
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
-            self.proc.wait(timeout=60)
+            try:  # freqtrade finishes its current step first: a scanner refresh under load
+                self.proc.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                self.kill()
+                raise AssertionError("freqtrade trade did not stop within 120 s of SIGTERM")

@@ -146,3 +146,29 @@ def test_scaling_switch_per_setup():
     assert sizing.scales_in("precision", TRADE) and sizing.scales_in("momentum", TRADE)
     assert not sizing.scales_in("ignition", TRADE)
     assert not sizing.scales_in("precision", TradeSettings(scale_precision=False))
+
+
+def test_min_stop_widens_a_tight_atr_stop_and_the_trails_with_it():
+    trade = TradeSettings(min_stop=0.03)
+    f = freeze("precision", "sniper", 100.0, 1.0, 200.0, SNIPER, trade)  # 1.5 ATR = 1.5 % < 3 %
+    assert f.initial_stop == pytest.approx(97.0) and f.risk == pytest.approx(3.0)
+    # +1R is now 103: breakeven there, not at 101.5
+    assert current_stop(f, 102.9, 100.0, FEES, SNIPER, trade).stage == "initial_stop"
+    assert current_stop(f, 103.0, 100.0, FEES, SNIPER, trade).stage == "breakeven_stop"
+    # the trails count in 2 ATR-equivalents (R / stop_atr = 2): +2R = 106, tight trail 1.2 × 2
+    stop = current_stop(f, 106.0, 100.0, FEES, SNIPER, trade)
+    assert (stop.stage, stop.price) == ("atr_trail", pytest.approx(106.0 - 2.4))
+
+
+def test_min_stop_leaves_a_wider_atr_stop_and_its_trails_alone():
+    trade = TradeSettings(min_stop=0.01)
+    f = freeze("precision", "sniper", 100.0, 1.0, 200.0, SNIPER, trade)
+    assert f.risk == pytest.approx(1.5)
+    assert current_stop(f, 104.0, 100.0, FEES, SNIPER, trade).price == pytest.approx(104 - 1.2)
+    assert stop_distance("precision", 1.0, 100.0, SNIPER, trade) == pytest.approx(0.015)
+    assert stop_distance("ignition", 1.0, 100.0, SNIPER, trade) == TRADE.flash_trail
+
+
+def test_max_stop_still_caps_a_widened_stop():
+    trade = TradeSettings(min_stop=0.05, max_stop=0.04)
+    assert stop_distance("precision", 1.0, 100.0, SNIPER, trade) == pytest.approx(0.04)

@@ -25,6 +25,10 @@ class TradeSettings(Validated):
     scale_ignition: bool = param(False, "scale into Ignition trades")
     flash_trail: float = param(0.015, "Ignition: stop this share below the highest price since "
                                "entry", low=0.005, high=0.05, space="sell")
+    min_stop: float = param(0.0, "narrowest initial stop as a share of the entry price: a "
+                            "tighter ATR stop is widened to it, and the profile's trails widen "
+                            "in the same proportion (0 = off)", low=0.0, high=0.05,
+                            space="sell")
     max_stop: float = param(0.09, "widest initial stop as a share of the entry price (the "
                             "static stoploss of -10 % stays behind it)", low=0.01, high=0.095)
 

@@ -46,10 +46,18 @@ def parse_tag(enter_tag: str | None) -> tuple[str, str]:
 
 def stop_distance(setup: str, atr: float, price: float, profile_exits, trade: TradeSettings
                   ) -> float:
-    """Initial stop distance as a share of `price`, capped at `trade.max_stop`."""
+    """Initial stop distance as a share of `price`: `stop_atr` ATR, at least `trade.min_stop`
+    (so that the round trip's fees stay a small part of R), at most `trade.max_stop`."""
     if setup == IGNITION:
         return trade.flash_trail
-    return min(profile_exits.stop_atr * atr / price, trade.max_stop)
+    return min(max(profile_exits.stop_atr * atr / price, trade.min_stop), trade.max_stop)
+
+
+def trail_unit(facts: TradeFacts, profile_exits) -> float:
+    """The price distance the trails count in: ATR14(15m), or more when `min_stop` widened the
+    initial stop beyond `stop_atr` ATR; then the trails widen in the same proportion, so the
+    ladder keeps its shape in R."""
+    return max(facts.atr, facts.risk / profile_exits.stop_atr)
 
 
 def freeze(setup: str, profile: str, entry: float, atr: float, full_stake: float,
@@ -76,7 +84,7 @@ def current_stop(facts: TradeFacts, highest: float, average_entry: float, fee_ra
     stop = Stop(max(stop.price, breakeven), "breakeven_stop")
     distance = (profile_exits.tight_trail_atr if reached >= profile_exits.tighten_r
                 else profile_exits.trail_atr)
-    trail = highest - distance * facts.atr
+    trail = highest - distance * trail_unit(facts, profile_exits)
     return Stop(trail, "atr_trail") if trail > stop.price else stop
 
 

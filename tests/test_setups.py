@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from botpy_ext.scanner.columns import score
+from botpy_ext.setups.score import score
 from botpy_ext.setups import ignition, momentum, precision, profile
 from botpy_ext.setups.context import candle_in_progress, impulse
 from botpy_ext.setups.engine import entry_tags, pick_setup

@@ -1,1 +1,2 @@
-"""BOTPY's scanner: the per-row scanner columns and (later) the market-wide pairlist."""
+"""BOTPY's scanner: the market-wide pairlist, its rows and table (the per-row scanner columns are
+the engine's, in `botpy_ext.setups.score`)."""

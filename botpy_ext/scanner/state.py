@@ -21,7 +21,7 @@ from botpy_ext.setups.engine import EngineSettings, analyse
 
 TIMEFRAMES = ("1m", *INFORMATIVE_TIMEFRAMES)
 SIGNAL_ICONS = {"precision": "🎯", "momentum": "🔥", "ignition": "🚀"}
-# the condition dots, in the order the table shows them (scanner.columns makes the dot_* columns)
+# the condition dots, in the order the table shows them (setups.score makes the dot_* columns)
 DOTS = ("trend", "squeeze", "impulse", "above_ema", "volume", "obv_rising", "cvd_rising",
         "rsi_cool", "small_wick", "not_parabolic")
 JSON_VERSION = 1
@@ -35,7 +35,7 @@ class ScanRow:
     signal: str  # setup that fired on that candle: precision, momentum, ignition or ''
     profile: str  # exit profile the strategy would pick: sniper, scalper, volatility_hunter
     qualified: str  # precision, momentum, precision+momentum or ''
-    score: float  # 0-100, see scanner.columns
+    score: float  # 0-100, see setups.score
     dots: dict[str, bool]
     trend_4h: bool  # close above EMA50 on the last closed 4h candle
     trend_margin_4h: float | None  # close / EMA50 - 1, in %

@@ -14,7 +14,7 @@ import pandas as pd
 from pandas import DataFrame
 
 from botpy_ext import indicators as ind
-from botpy_ext.scanner.columns import scanner_columns
+from botpy_ext.setups.score import scanner_columns
 from botpy_ext.setups import ignition, momentum, precision, profile
 from botpy_ext.setups.context import (
     FLOW_WINDOW,

@@ -89,13 +89,60 @@ def built(settings: type, values: tuple[tuple[str, Any], ...]) -> Any:
 def validate(values: object) -> None:
     """Refuse a value outside its declared range, naming the field and the range."""
     for item in fields(values):
-        spec, value = spec_of(item), getattr(values, item.name)
-        if spec.choices and value not in spec.choices:
-            raise ValueError(f"{item.name} must be one of {list(spec.choices)}, got {value!r}")
-        if spec.low is not None and not spec.low <= value <= spec.high:
-            raise ValueError(
-                f"{item.name} must be in [{spec.low:g}, {spec.high:g}], got {value!r}"
-            )
+        check_range(item, getattr(values, item.name), item.name)
+
+
+def check_range(item: Field, value: Any, key: str) -> None:
+    spec = spec_of(item)
+    if spec.choices and value not in spec.choices:
+        raise ValueError(f"{key} must be one of {list(spec.choices)}, got {value!r}")
+    if spec.low is not None and not spec.low <= value <= spec.high:
+        raise ValueError(f"{key} must be in [{spec.low:g}, {spec.high:g}], got {value!r}")
+
+
+def check_type(value: Any, default: Any, key: str) -> None:
+    if isinstance(default, bool):
+        ok = isinstance(value, bool)
+    elif isinstance(default, int):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif isinstance(default, float):
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+    else:
+        ok = isinstance(value, type(default))
+    if not ok:
+        raise ValueError(f"{key} must be a {type(default).__name__}, got {value!r}")
+
+
+# the config's strategy parameter values: {"botpy": {"parameters": {"sniper_stop_atr": 1.5}}}
+CONFIG_KEY = ("botpy", "parameters")
+
+
+def from_config(config: dict, groups: dict[str, type]) -> dict[str, dict[str, Any]]:
+    """The `botpy.parameters` values of a freqtrade config by hyperopt space ("buy", "sell"),
+    for the strategy's `buy_params` / `sell_params`: freqtrade applies them over the defaults,
+    and a parameter file (hyperopt's export) over them. Unknown names, wrong types and values out
+    of range stop freqtrade at start-up with the full key and the allowed range."""
+    section, name = CONFIG_KEY
+    values = config.get(section, {}).get(name, {})
+    key = f"{section}.{name}"
+    declared = {f"{group}_{item.name}": item
+                for group, settings in groups.items() for item in fields(settings)}
+    by_space: dict[str, dict[str, Any]] = {"buy": {}, "sell": {}}
+    try:
+        if not isinstance(values, dict):
+            raise ValueError(f"{key} must be an object, got {values!r}")
+        for parameter, value in values.items():
+            if parameter not in declared:
+                raise ValueError(f"{key}.{parameter} is not a strategy parameter (the parameter "
+                                 "tables of docs/strategy.md and docs/trade-management.md list "
+                                 "them)")
+            item = declared[parameter]
+            check_type(value, item.default, f"{key}.{parameter}")
+            check_range(item, value, f"{key}.{parameter}")
+            by_space[spec_of(item).space or "buy"][parameter] = value
+    except ValueError as exc:
+        raise OperationalException(f"Invalid config: {exc}") from None
+    return by_space
 
 
 def markdown_table(groups: dict[str, type]) -> str:

@@ -15,7 +15,16 @@ import pandas as pd
 import pytest
 from freqtrade.exceptions import OperationalException
 
-from botpy_ext.guards import anti_whale, btc_breaker, checks, fear_greed, liquidity, pnl, sector
+from botpy_ext.guards import (
+    anti_whale,
+    btc_breaker,
+    checks,
+    cooldown,
+    fear_greed,
+    liquidity,
+    pnl,
+    sector,
+)
 from botpy_ext.guards.columns import guard_columns
 from botpy_ext.guards.refusal import Refusal
 from botpy_ext.guards.settings import (
@@ -26,6 +35,7 @@ from botpy_ext.guards.settings import (
     GuardSettings,
     LiquiditySettings,
     LosingStreakSettings,
+    PairCooldownSettings,
     SectorSettings,
     load,
     markdown_table,
@@ -329,6 +339,33 @@ def test_streak_ignores_trades_closed_after_now():
     assert pnl.check_losing_streak(at(8, 3), losses, LosingStreakSettings()) is None
 
 
+# ---- pair cooldown -----------------------------------------------------------------------
+
+def test_a_losing_trade_cools_its_pair_down_for_the_set_hours():
+    settings = PairCooldownSettings(enabled=True, hours=24)
+    refusal = cooldown.check("SOL/USDT", at(8), at(9), settings)
+    assert refusal.guard == "pair_cooldown" and refusal.scope == "SOL/USDT"
+    assert refusal.until == at(8, day=16)
+    assert cooldown.check("SOL/USDT", at(8), at(8, day=16), settings) is None
+    assert cooldown.check("SOL/USDT", None, at(9), settings) is None
+    assert cooldown.check("SOL/USDT", at(10), at(9), settings) is None  # closed after now
+
+
+def test_only_losing_trades_count_and_the_latest_one_per_pair():
+    trades = [("SOL/USDT", at(8), -1.0), ("SOL/USDT", at(9), 2.0), ("ADA/USDT", at(7), 0.0),
+              ("SOL/USDT", at(6), -3.0)]
+    assert cooldown.last_losses(trades) == {"SOL/USDT": at(8)}
+    assert cooldown.last_losses([("SOL/USDT", at(10), -1.0)], {"SOL/USDT": at(8)}) == {
+        "SOL/USDT": at(10)}
+
+
+def test_the_cooldown_guard_refuses_only_its_pair_when_enabled():
+    settings = load({"botpy": {"guards": {"pair_cooldown": {"enabled": True}}}})
+    facts = entry(last_loss=NOW - timedelta(hours=2))
+    assert checks.first_refusal(facts, settings, sources()).guard == "pair_cooldown"
+    assert checks.first_refusal(facts, GuardSettings(), sources()) is None  # off by default
+
+
 # ---- Fear & Greed -----------------------------------------------------------------------
 
 def answer(value: int, day: datetime | None = None, label: str = "Fear") -> dict:
@@ -480,7 +517,7 @@ def entry(**changes) -> checks.EntryFacts:
                   signal={"whale_share": 0.01, "quote_volume_mean": 1e6, "btc_candle": True,
                           "btc_block_until": pd.NaT, "btc_last_trip": pd.NaT},
                   open_pairs=[], history=pnl.ClosedTrades(LosingStreakSettings()),
-                  open_pnl=0.0, starting_balance=1000.0)
+                  last_loss=None, open_pnl=0.0, starting_balance=1000.0)
     return checks.EntryFacts(**(values | changes))
 
 

@@ -63,3 +63,29 @@ def test_docs_table_matches_the_declarations(doc, groups):
     text = (REPO / "docs" / doc).read_text()
     table = re.search(r"<!-- parameters:start -->\n(.*)<!-- parameters:end -->", text, re.S)
     assert table and table.group(1) == parameters.markdown_table(groups)
+
+
+GROUPS = {**SETTINGS_GROUPS, **TRADE_SETTINGS_GROUPS}
+
+
+def test_config_parameters_are_split_by_hyperopt_space():
+    config = {"botpy": {"parameters": {"sniper_stop_atr": 1.5, "precision_rsi_max": 70,
+                                       "profile_dynamic": False}}}
+    assert parameters.from_config(config, GROUPS) == {
+        "buy": {"precision_rsi_max": 70, "profile_dynamic": False},
+        "sell": {"sniper_stop_atr": 1.5},
+    }
+    assert parameters.from_config({}, GROUPS) == {"buy": {}, "sell": {}}
+
+
+@pytest.mark.parametrize("values, message", [
+    ({"sniper_stop_loss": 1.5}, r"botpy\.parameters\.sniper_stop_loss is not a strategy "
+                                r"parameter"),
+    ({"sniper_stop_atr": 50.0}, r"botpy\.parameters\.sniper_stop_atr must be in \[0\.5, "),
+    ({"trend_ema_period": 50.5}, r"botpy\.parameters\.trend_ema_period must be a int"),
+    ({"profile_default": "sniperr"}, r"botpy\.parameters\.profile_default must be one of"),
+    ([1, 2], r"botpy\.parameters must be an object"),
+])
+def test_bad_config_parameters_are_refused_with_the_key(values, message):
+    with pytest.raises(OperationalException, match=message):
+        parameters.from_config({"botpy": {"parameters": values}}, GROUPS)

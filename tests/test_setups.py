@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from botpy_ext.setups.score import score
 from botpy_ext.setups import ignition, momentum, precision, profile
 from botpy_ext.setups.context import candle_in_progress, impulse
-from botpy_ext.setups.engine import entry_tags, pick_setup
+from botpy_ext.setups.engine import entry_tags, first_of_episode, pick_setup
+from botpy_ext.setups.score import score
 from botpy_ext.setups.settings import (
     IgnitionSettings,
     MomentumSettings,
@@ -284,3 +284,22 @@ def test_settings_refuse_out_of_range_values():
         PrecisionSettings(squeeze_percentile=80)
     with pytest.raises(ValueError, match="default must be one of"):
         ProfileSettings(default="yolo")
+
+
+def test_one_entry_per_episode_keeps_the_first_signal_after_a_quiet_gap():
+    dates = minutes(20)
+    setup = pd.Series([""] * 20)
+    setup[[2, 3, 6, 11, 12, 19]] = ["precision", "precision", "momentum", "precision",
+                                    "ignition", "momentum"]
+    kept = first_of_episode(setup, dates, gap_minutes=4)
+    # 3 follows 2, 6 is 3 min after 3 (a dropped signal still extends the episode), 12 follows
+    # 11; 11 and 19 come after more than 4 quiet minutes
+    assert kept[kept != ""].to_dict() == {2: "precision", 11: "precision", 19: "momentum"}
+    assert first_of_episode(setup, dates, gap_minutes=0).equals(setup)
+
+
+def test_the_episode_gap_counts_minutes_not_rows():
+    dates = pd.Series([T0, T0 + pd.Timedelta(minutes=3), T0 + pd.Timedelta(minutes=10)])
+    setup = pd.Series(["precision", "precision", "precision"])  # rows 1 and 2 are 7 min apart
+    assert first_of_episode(setup, dates, gap_minutes=5).tolist() == ["precision", "",
+                                                                     "precision"]

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from botpy_ext.setups.context import INFORMATIVE_TIMEFRAMES, MARKET_4H, MARKET_PAIR
+
 BASE_TIMEFRAME = "1m"
 
 
@@ -25,6 +27,15 @@ def read_candles(datadir: Path, pair: str, timeframe: str = BASE_TIMEFRAME) -> p
     frame = pd.read_feather(pair_file(datadir, pair, timeframe))
     frame["date"] = pd.to_datetime(frame["date"], utc=True)
     return frame
+
+
+def engine_frames(datadir: Path, pair: str) -> dict[str, pd.DataFrame]:
+    """The informative candles the entry engine reads for `pair`: its 5m/15m/1h/4h and, when
+    the datadir has them, BTC/USDT's 4h (the market's trend)."""
+    frames = {tf: read_candles(datadir, pair, tf) for tf in INFORMATIVE_TIMEFRAMES}
+    if pair_file(datadir, MARKET_PAIR, "4h").exists():
+        frames[MARKET_4H] = read_candles(datadir, MARKET_PAIR, "4h")
+    return frames
 
 
 @dataclass(frozen=True)

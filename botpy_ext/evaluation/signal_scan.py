@@ -16,7 +16,6 @@ from botpy_ext.evaluation.excursions import excursions, summary
 from botpy_ext.evaluation.folds import Fold
 from botpy_ext.exits.settings import PROFILE_SETTINGS, TradeSettings
 from botpy_ext.exits.stops import parse_tag, stop_distance
-from botpy_ext.setups.context import INFORMATIVE_TIMEFRAMES
 from botpy_ext.setups.engine import EngineSettings, analyse
 
 CONTROL = "random (control)"
@@ -44,8 +43,7 @@ def risk_ratios(frame: pd.DataFrame, trade: TradeSettings) -> np.ndarray:
 def scan_pair(datadir, pair: str, folds: list[Fold], settings: ScanSettings,
               rng: np.random.Generator) -> pd.DataFrame:
     base = market.read_candles(datadir, pair)
-    informative = {tf: market.read_candles(datadir, pair, tf) for tf in INFORMATIVE_TIMEFRAMES}
-    analysed = analyse(base, informative, EngineSettings())
+    analysed = analyse(base, market.engine_frames(datadir, pair), EngineSettings())
     dates = analysed["date"]
     inside = (dates >= folds[0].test.start) & (dates < folds[-1].test.end)
     signals = analysed[inside & (analysed["entry_tag"] != "")]

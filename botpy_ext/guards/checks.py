@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from botpy_ext.guards import anti_whale, btc_breaker, liquidity, pnl, sector
+from botpy_ext.guards import anti_whale, btc_breaker, cooldown, liquidity, pnl, sector
 from botpy_ext.guards.refusal import Refusal
 from botpy_ext.guards.settings import GuardSettings
 
-ENTRY_GUARDS = ("losing_streak", "daily_loss", "btc_breaker", "fear_greed", "sector",
-                "anti_whale", "liquidity")
+ENTRY_GUARDS = ("losing_streak", "daily_loss", "btc_breaker", "fear_greed", "pair_cooldown",
+                "sector", "anti_whale", "liquidity")
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,7 @@ class EntryFacts:
     signal: Mapping[str, Any]  # the signal candle's guard columns (`columns.COLUMNS`)
     open_pairs: Sequence[str]
     history: pnl.ClosedTrades  # fed with every trade closed so far
+    last_loss: datetime | None  # close date of the pair's latest losing trade
     open_pnl: float
     starting_balance: float
 
@@ -69,6 +70,10 @@ def _fear_greed(facts: EntryFacts, settings: GuardSettings, sources: Sources) ->
     return sources.fear_greed(facts.now)
 
 
+def _cooldown(facts: EntryFacts, settings: GuardSettings, sources: Sources) -> Refusal | None:
+    return cooldown.check(facts.pair, facts.last_loss, facts.now, settings.pair_cooldown)
+
+
 def _sector(facts: EntryFacts, settings: GuardSettings, sources: Sources) -> Refusal | None:
     return sector.check(facts.pair, facts.open_pairs, sources.sectors, settings.sector)
 
@@ -92,5 +97,5 @@ def _liquidity(facts: EntryFacts, settings: GuardSettings, sources: Sources) -> 
 
 CHECKS: dict[str, Callable[[EntryFacts, GuardSettings, Sources], Refusal | None]] = {
     "losing_streak": _streak, "daily_loss": _daily, "btc_breaker": _breaker,
-    "fear_greed": _fear_greed, "sector": _sector, "anti_whale": _whale, "liquidity": _liquidity,
+    "fear_greed": _fear_greed, "pair_cooldown": _cooldown, "sector": _sector, "anti_whale": _whale, "liquidity": _liquidity,
 }

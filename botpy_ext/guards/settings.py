@@ -13,7 +13,7 @@ from typing import Any
 
 from freqtrade.exceptions import OperationalException
 
-from botpy_ext.parameters import param, span, spec_of, validate
+from botpy_ext.parameters import CONFIG_KEY, check_type, param, span, spec_of, validate
 
 SECTION = "botpy"
 # backtests only: the file each trade's frozen facts are journalled to (`botpy evaluate` sets it)
@@ -106,6 +106,14 @@ class LosingStreakSettings:
                                high=72.0)
 
 
+@dataclass(frozen=True)
+class PairCooldownSettings:
+    enabled: bool = param(False, "after a losing trade on a pair, leave that pair alone for a "
+                          "while")
+    hours: float = param(24.0, "no new entry on the pair until this long after the losing "
+                         "trade closed, hours", low=1.0, high=168.0)
+
+
 GUARD_SETTINGS: dict[str, type] = {
     "liquidity": LiquiditySettings,
     "anti_whale": AntiWhaleSettings,
@@ -114,6 +122,7 @@ GUARD_SETTINGS: dict[str, type] = {
     "btc_breaker": BtcBreakerSettings,
     "daily_loss": DailyLossSettings,
     "losing_streak": LosingStreakSettings,
+    "pair_cooldown": PairCooldownSettings,
 }
 
 
@@ -126,13 +135,14 @@ class GuardSettings:
     btc_breaker: BtcBreakerSettings = field(default_factory=BtcBreakerSettings)
     daily_loss: DailyLossSettings = field(default_factory=DailyLossSettings)
     losing_streak: LosingStreakSettings = field(default_factory=LosingStreakSettings)
+    pair_cooldown: PairCooldownSettings = field(default_factory=PairCooldownSettings)
 
 
 def load(config: dict) -> GuardSettings:
     """The guard settings of a freqtrade config; OperationalException naming the key on error."""
     section = config.get(SECTION, {})
     try:
-        check_mapping(section, SECTION, {"mode", GUARDS_KEY, TRADE_FACTS_KEY})
+        check_mapping(section, SECTION, {"mode", GUARDS_KEY, TRADE_FACTS_KEY, CONFIG_KEY[1]})
         if not isinstance(section.get(TRADE_FACTS_KEY, ""), str):
             raise ValueError(f"{SECTION}.{TRADE_FACTS_KEY} must be a file path")
         if "mode" in section and section["mode"] not in MODES:
@@ -169,19 +179,6 @@ def build(settings: type, values: Any, key: str) -> Any:
     except ValueError as exc:
         raise ValueError(f"{key}.{exc}") from None
     return built
-
-
-def check_type(value: Any, default: Any, key: str) -> None:
-    if isinstance(default, bool):
-        ok = isinstance(value, bool)
-    elif isinstance(default, int):
-        ok = isinstance(value, int) and not isinstance(value, bool)
-    elif isinstance(default, float):
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
-    else:
-        ok = isinstance(value, type(default))
-    if not ok:
-        raise ValueError(f"{key} must be a {type(default).__name__}, got {value!r}")
 
 
 def markdown_table() -> str:

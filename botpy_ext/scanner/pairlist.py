@@ -31,7 +31,7 @@ from botpy_ext.scanner.state import (
     table,
     write_json,
 )
-from botpy_ext.setups.context import STARTUP_CANDLES
+from botpy_ext.setups.context import MARKET_4H, MARKET_PAIR, STARTUP_CANDLES
 from botpy_ext.setups.engine import EngineSettings
 
 logger = logging.getLogger(__name__)
@@ -89,11 +89,14 @@ class ScannerPairList(IPairList):
         return expired or tuple(pairlist) != self._scanned
 
     def scan(self, pairlist: list[str]) -> None:
+        market = (MARKET_PAIR, "4h", self._candle_type)
         wanted = [(pair, tf, self._candle_type) for pair in pairlist for tf in TIMEFRAMES]
-        candles = self._exchange.refresh_ohlcv_with_cache(wanted, lookback_period=STARTUP_CANDLES)
+        candles = self._exchange.refresh_ohlcv_with_cache([*wanted, market],
+                                                          lookback_period=STARTUP_CANDLES)
         rows = {}
         for pair in pairlist:
             by_timeframe = {tf: candles.get((pair, tf, self._candle_type)) for tf in TIMEFRAMES}
+            by_timeframe[MARKET_4H] = candles.get(market)
             row = scan_pair(pair, by_timeframe, self.engine)
             if row is None:
                 self.log_once(f"Removed {pair} from whitelist: no candles of every timeframe "

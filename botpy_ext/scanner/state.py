@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pandas import DataFrame
 
-from botpy_ext.setups.context import INFORMATIVE_TIMEFRAMES
+from botpy_ext.setups.context import INFORMATIVE_TIMEFRAMES, MARKET_4H
 from botpy_ext.setups.engine import EngineSettings, analyse
 
 TIMEFRAMES = ("1m", *INFORMATIVE_TIMEFRAMES)
@@ -60,6 +60,8 @@ def scan_pair(pair: str, candles: Mapping[str, DataFrame],
     if any(candles.get(tf) is None or candles[tf].empty for tf in TIMEFRAMES):
         return None
     informative = {tf: candles[tf] for tf in INFORMATIVE_TIMEFRAMES}
+    if candles.get(MARKET_4H) is not None:
+        informative[MARKET_4H] = candles[MARKET_4H]
     last = analyse(candles["1m"], informative, settings).iloc[-1]
     margin = number(last["trend_margin_4h"])
     return ScanRow(

@@ -13,9 +13,12 @@ import pandas as pd
 from pandas import DataFrame
 
 from botpy_ext import indicators as ind
+from botpy_ext.setups.memo import MEMO
 from botpy_ext.setups.settings import MomentumSettings, PrecisionSettings, TrendSettings
 
 INFORMATIVE_TIMEFRAMES = ("5m", "15m", "1h", "4h")
+MARKET_PAIR = "BTC/USDT"  # the market's trend (`trend_market`) is BTC's
+MARKET_4H = "market_4h"  # the key of BTC/USDT's 4h candles among the informative frames
 TIMEFRAME_MINUTES = {"5m": 5, "15m": 15, "1h": 60, "4h": 240}
 INDICATOR_PERIOD = 14  # RSI, ATR and ADX periods of the spec
 SLOW_EMA_15M = 20  # the parabolic check compares with EMA20(15m)
@@ -36,6 +39,26 @@ def trend_4h(df: DataFrame, settings: TrendSettings) -> DataFrame:
             "trend_margin": df["close"] / ema - 1,
         }
     )
+
+
+def trend_columns(df: DataFrame, informative: dict[str, DataFrame],
+                  settings: TrendSettings) -> DataFrame:
+    """The master trend filter of each 1m row: `trend_up_4h` (the pair's 4h trend and, with
+    `settings.market`, BTC's: `market_up_4h`, False when BTC's candles are missing) and the
+    pair's `trend_margin_4h`."""
+    own = merge(df, MEMO(trend_4h, informative["4h"], settings=(settings,)), "4h")
+    if not settings.market:
+        return own
+    market = informative.get(MARKET_4H)
+    if market is None or market.empty:
+        market_up = pd.Series(False, index=df.index)
+    else:
+        market_up = merge(df, MEMO(trend_4h, market, settings=(settings,)), "4h")["trend_up_4h"]
+        market_up = market_up.astype("boolean").fillna(False).astype(bool)
+    own["market_up_4h"] = market_up
+    own["trend_up_4h"] = own["trend_up_4h"].astype("boolean").fillna(False).astype(bool) \
+        & market_up
+    return own
 
 
 def momentum_1h(df: DataFrame) -> DataFrame:

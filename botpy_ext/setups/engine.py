@@ -18,14 +18,16 @@ from botpy_ext.setups.score import scanner_columns
 from botpy_ext.setups import ignition, momentum, precision, profile
 from botpy_ext.setups.context import (
     FLOW_WINDOW,
+    as_ns,
     candle_in_progress,
     merge,
     momentum_1h,
     structure_15m,
-    trend_4h,
+    trend_columns,
 )
 from botpy_ext.setups.memo import MEMO
 from botpy_ext.setups.settings import (
+    EntrySettings,
     IgnitionSettings,
     MomentumSettings,
     PrecisionSettings,
@@ -46,6 +48,7 @@ class EngineSettings:
     momentum: MomentumSettings = field(default_factory=MomentumSettings)
     ignition: IgnitionSettings = field(default_factory=IgnitionSettings)
     profile: ProfileSettings = field(default_factory=ProfileSettings)
+    entry: EntrySettings = field(default_factory=EntrySettings)
 
 
 def base_columns(df: DataFrame, progress: DataFrame, settings: EngineSettings) -> DataFrame:
@@ -73,7 +76,7 @@ def with_context(df: DataFrame, progress: DataFrame, informative: dict[str, Data
     ctx = pd.concat([
         df,
         base_columns(df, progress, settings),
-        merge(df, MEMO(trend_4h, informative["4h"], settings=(settings.trend,)), "4h"),
+        trend_columns(df, informative, settings.trend),
         merge(df, MEMO(momentum_1h, informative["1h"]), "1h"),
         merge(df, structure, "15m"),
         merge(df, confirmed, "5m"),
@@ -97,6 +100,20 @@ def pick_setup(signals: DataFrame) -> pd.Series:
     """The winning setup of each row by `PRIORITY`, '' when none fired."""
     chosen = np.select([signals[name] for name in PRIORITY], PRIORITY, default="")
     return pd.Series(chosen, index=signals.index)
+
+
+def first_of_episode(setup: pd.Series, dates: pd.Series, gap_minutes: int) -> pd.Series:
+    """`setup` where the pair had no signal in the `gap_minutes` before, '' elsewhere. Every
+    earlier signal counts, kept or not, so a row depends only on the signals of the minutes
+    before it (the same in a live window as in a backtest)."""
+    if not gap_minutes:
+        return setup
+    rows = np.flatnonzero(setup.to_numpy() != "")
+    times = as_ns(dates)[rows]
+    repeats = rows[1:][np.diff(times) <= pd.Timedelta(minutes=gap_minutes).value]
+    kept = setup.copy()
+    kept.iloc[repeats] = ""
+    return kept
 
 
 def entry_tags(setup: pd.Series, exit_profile: pd.Series) -> pd.Series:
@@ -123,7 +140,7 @@ def analyse(df: DataFrame, informative: dict[str, DataFrame],
         "precision": precision.entries(ctx, checks, progress, breakouts),
         "momentum": momentum.entries(ctx),
     }, index=ctx.index)
-    setup = pick_setup(signals)
+    setup = first_of_episode(pick_setup(signals), ctx["date"], settings.entry.gap_minutes)
     exit_profile = profile.select(ctx["adx_15m"], ctx["atr_pct_15m"], settings.profile)
     return pd.concat([
         ctx,

@@ -18,6 +18,8 @@ class Validated:
 class TrendSettings(Validated):
     ema_period: int = param(50, "EMA period on 4h closes; the last closed 4h candle must close "
                             "strictly above it", low=10, high=200)
+    market: bool = param(False, "the market's trend too: BTC/USDT's last closed 4h candle must "
+                         "also close above its EMA (alts follow BTC)")
 
 
 @dataclass(frozen=True)
@@ -75,10 +77,23 @@ class ProfileSettings(Validated):
                                     "Hunter", low=0.2, high=5.0, space="buy")
 
 
+# A live bot's 1m window is about 1000 candles; the gap must fit in it after the warm-up (400), so
+# that live and backtest see the same earlier signals.
+MAX_ENTRY_GAP = 480
+
+
+@dataclass(frozen=True)
+class EntrySettings(Validated):
+    gap_minutes: int = param(0, "one entry per episode: a signal counts only when the pair had "
+                             "no signal in this many minutes before (0 = every qualifying "
+                             "candle)", low=0, high=MAX_ENTRY_GAP)
+
+
 SETTINGS_GROUPS: dict[str, type] = {
     "trend": TrendSettings,
     "precision": PrecisionSettings,
     "momentum": MomentumSettings,
     "ignition": IgnitionSettings,
     "profile": ProfileSettings,
+    "entry": EntrySettings,
 }

@@ -37,11 +37,15 @@ from botpy_ext.guards.settings import SECTION as BOTPY_SECTION
 from botpy_ext.guards.settings import TRADE_FACTS_KEY
 from botpy_ext.guards.sources import GuardSources
 from botpy_ext.scanner.plot import PLOT_CONFIG
-from botpy_ext.setups.context import INFORMATIVE_TIMEFRAMES, STARTUP_CANDLES
+from botpy_ext.setups.context import (
+    INFORMATIVE_TIMEFRAMES,
+    MARKET_4H,
+    MARKET_PAIR,
+    STARTUP_CANDLES,
+)
 from botpy_ext.setups.engine import EngineSettings, analyse
 from botpy_ext.setups.settings import SETTINGS_GROUPS
 
-BTC_PAIR = "BTC/USDT"
 FACTS = "botpy_facts"  # custom data: the frozen TradeFacts
 STAGE = "botpy_stop_stage"  # custom data: the stage of the stop in place
 SCALE_DECIDED = "botpy_scale_decided"  # custom data: the scale-in window has passed
@@ -49,6 +53,7 @@ STOP_EXITS = {"stop_loss", "stoploss_on_exchange", "trailing_stop_loss"}
 ONE_MINUTE = timedelta(minutes=1)
 CALLBACK_COLUMNS = ("close", "atr_15m", *GUARD_COLUMNS)  # read from the last closed candle
 logger = logging.getLogger(__name__)
+PARAMETER_GROUPS = {**SETTINGS_GROUPS, **TRADE_SETTINGS_GROUPS}
 
 
 class BotpyStrategy(IStrategy):
@@ -72,6 +77,10 @@ class BotpyStrategy(IStrategy):
     def __init__(self, config: dict) -> None:
         super().__init__(config)
         parameters.check_hyperopt(config)
+        # the config's `botpy.parameters` (e.g. user_data/config/spec-literal.json): applied by
+        # freqtrade over the defaults, a parameter file over them
+        values = parameters.from_config(config, PARAMETER_GROUPS)
+        self.buy_params, self.sell_params = values["buy"], values["sell"]
         # Per-trade memory of the custom data this strategy reads on every candle. The database
         # (custom data) stays the record: after a restart the memory is refilled from it.
         # freqtrade's in-memory custom data of backtesting is a list scanned on every read.
@@ -125,14 +134,15 @@ class BotpyStrategy(IStrategy):
     def informative_pairs(self) -> list[tuple[str, str]]:
         pairs = self.dp.current_whitelist()
         return [(pair, tf) for pair in pairs for tf in INFORMATIVE_TIMEFRAMES] + [
-            (BTC_PAIR, self.timeframe)]
+            (MARKET_PAIR, self.timeframe), (MARKET_PAIR, "4h")]
 
     def populate_indicators(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
         informative = {
             tf: self.dp.get_pair_dataframe(metadata["pair"], tf) for tf in INFORMATIVE_TIMEFRAMES
         }
+        informative[MARKET_4H] = self.dp.get_pair_dataframe(MARKET_PAIR, "4h")
         analysed = analyse(dataframe, informative, self.engine_settings())
-        btc = self.dp.get_pair_dataframe(BTC_PAIR, self.timeframe)
+        btc = self.dp.get_pair_dataframe(MARKET_PAIR, self.timeframe)
         analysed = guard_columns(analysed, informative["1h"], btc, self.guards.settings)
         self._candles[metadata["pair"]] = CandleArrays.of(analysed, CALLBACK_COLUMNS)
         return analysed
@@ -315,8 +325,7 @@ def rename_exit(trade: Trade, reason: str) -> None:
             own.exit_reason = reason
 
 
-parameters.install(BotpyStrategy, SETTINGS_GROUPS)
-parameters.install(BotpyStrategy, TRADE_SETTINGS_GROUPS)
+parameters.install(BotpyStrategy, PARAMETER_GROUPS)
 
 
 class BotpyRandomControl(BotpyStrategy):

@@ -1,0 +1,35 @@
+"""Pair cooldown: after a losing trade on a pair (profit < 0, any exit reason), no new entry on
+that pair until `hours` after the trade closed. The setup failed there; the pair's structure is
+broken for a while, and a re-entry on the next signal of the same move pays the fees again.
+Decided from the trade history and `now` only, so backtests and live agree."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from botpy_ext.guards.refusal import Refusal
+from botpy_ext.guards.settings import PairCooldownSettings
+
+GUARD = "pair_cooldown"
+
+
+def last_losses(trades: Iterable[tuple[str, datetime, float]],
+                known: dict[str, datetime] | None = None) -> dict[str, datetime]:
+    """Per pair, the close date of its latest losing trade, from (pair, close date, profit)."""
+    latest = dict(known or {})
+    for pair, when, profit in trades:
+        if profit < 0 and (pair not in latest or when > latest[pair]):
+            latest[pair] = when
+    return latest
+
+
+def check(pair: str, last_loss: datetime | None, now: datetime,
+          settings: PairCooldownSettings) -> Refusal | None:
+    if last_loss is None or last_loss > now:
+        return None
+    until = last_loss + timedelta(hours=settings.hours)
+    if now < until:
+        return Refusal(GUARD, f"{pair}: a losing trade closed at {last_loss:%Y-%m-%d %H:%M} "
+                       f"UTC; cooldown of {settings.hours:g} h", until, pair)
+    return None

@@ -16,9 +16,11 @@ from botpy_ext.exits.stops import (
 )
 
 TRADE = TradeSettings()
-SNIPER = PROFILE_SETTINGS["sniper"]()
-SCALPER = PROFILE_SETTINGS["scalper"]()
-HUNTER = PROFILE_SETTINGS["volatility_hunter"]()
+# the spec's values (user_data/config/spec-literal.json): the ladder arithmetic below is written
+# for them, whatever the shipped defaults are
+SNIPER = PROFILE_SETTINGS["sniper"](stop_atr=1.5, trail_atr=2.0, tight_trail_atr=1.2)
+SCALPER = PROFILE_SETTINGS["scalper"](stop_atr=1.0, trail_atr=1.0, tight_trail_atr=0.6)
+HUNTER = PROFILE_SETTINGS["volatility_hunter"](stop_atr=2.5, trail_atr=3.0, tight_trail_atr=2.0)
 FEES = 0.002
 
 

@@ -359,11 +359,11 @@ def test_only_losing_trades_count_and_the_latest_one_per_pair():
         "SOL/USDT": at(10)}
 
 
-def test_the_cooldown_guard_refuses_only_its_pair_when_enabled():
-    settings = load({"botpy": {"guards": {"pair_cooldown": {"enabled": True}}}})
+def test_the_cooldown_guard_refuses_only_its_pair_and_can_be_switched_off():
     facts = entry(last_loss=NOW - timedelta(hours=2))
-    assert checks.first_refusal(facts, settings, sources()).guard == "pair_cooldown"
-    assert checks.first_refusal(facts, GuardSettings(), sources()) is None  # off by default
+    assert checks.first_refusal(facts, GuardSettings(), sources()).guard == "pair_cooldown"
+    settings = load({"botpy": {"guards": {"pair_cooldown": {"enabled": False}}}})
+    assert checks.first_refusal(facts, settings, sources()) is None
 
 
 # ---- Fear & Greed -----------------------------------------------------------------------

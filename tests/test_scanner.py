@@ -24,6 +24,7 @@ from botpy_ext.scanner.state import (
     table,
     write_json,
 )
+from botpy_ext.setups.context import MARKET_4H
 from botpy_ext.setups.engine import EngineSettings
 from botpy_ext.simulator.timeframes import INTERVAL_MS
 from tests.helpers import BIN, REPO, freqtrade, freqtrade_env, overlay_config, running_simulators
@@ -66,8 +67,10 @@ def closed_by(frame: pd.DataFrame, timeframe: str, moment: pd.Timestamp) -> pd.D
 
 def market_at(market: Path, pair: str, moment: pd.Timestamp) -> dict[str, pd.DataFrame]:
     name = pair.replace("/", "_")
-    return {tf: closed_by(pd.read_feather(market / f"{name}-{tf}.feather"), tf, moment)
-            for tf in TIMEFRAMES}
+    frames = {tf: closed_by(pd.read_feather(market / f"{name}-{tf}.feather"), tf, moment)
+              for tf in TIMEFRAMES}
+    frames[MARKET_4H] = closed_by(pd.read_feather(market / "BTC_USDT-4h.feather"), "4h", moment)
+    return frames
 
 
 def episode(market: Path, episode_id: str) -> dict:

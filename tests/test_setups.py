@@ -303,3 +303,27 @@ def test_the_episode_gap_counts_minutes_not_rows():
     setup = pd.Series(["precision", "precision", "precision"])  # rows 1 and 2 are 7 min apart
     assert first_of_episode(setup, dates, gap_minutes=5).tolist() == ["precision", "",
                                                                      "precision"]
+
+
+def four_hours(closes: list[float]) -> pd.DataFrame:
+    dates = pd.date_range(T0 - pd.Timedelta(hours=4 * len(closes)), periods=len(closes),
+                          freq="4h")
+    return pd.DataFrame({"date": dates, "close": closes})
+
+
+def test_the_market_trend_needs_btc_above_its_4h_ema_too():
+    from botpy_ext.setups.context import MARKET_4H, trend_columns
+    from botpy_ext.setups.settings import TrendSettings
+
+    rows = pd.DataFrame({"date": minutes(3)})
+    closes = [float(n) for n in range(1, 21)]
+    rising, falling = four_hours(closes), four_hours(closes[::-1])
+    own = TrendSettings(ema_period=10)
+    market = TrendSettings(ema_period=10, market=True)
+    assert trend_columns(rows, {"4h": rising}, own)["trend_up_4h"].all()
+    with_btc = trend_columns(rows, {"4h": rising, MARKET_4H: falling}, market)
+    assert not with_btc["trend_up_4h"].any() and not with_btc["market_up_4h"].any()
+    assert with_btc["trend_margin_4h"].gt(0).all()  # the pair's own margin stays
+    assert trend_columns(rows, {"4h": rising, MARKET_4H: rising}, market)["trend_up_4h"].all()
+    # BTC's candles missing: the filter fails closed
+    assert not trend_columns(rows, {"4h": rising}, market)["trend_up_4h"].any()

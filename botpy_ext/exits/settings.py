@@ -35,23 +35,26 @@ class TradeSettings(Validated):
 
 # field -> (description, low, high); declared once for the three profiles
 PROFILE_FIELDS: dict[str, tuple[str, float, float]] = {
-    "stop_atr": ("initial stop: this many ATR14(15m) below the entry", 0.5, 5.0),
+    "stop_atr": ("initial stop: this many ATR14(15m) below the entry", 0.5, 8.0),
     "breakeven_r": ("move the stop to entry + fees once the high reaches this many R", 0.5, 3.0),
-    "trail_atr": ("beyond breakeven: trail this many ATR below the highest price", 0.3, 6.0),
+    "trail_atr": ("beyond breakeven: trail this many ATR below the highest price", 0.3, 10.0),
     "tighten_r": ("from this many R the trail tightens", 1.0, 10.0),
-    "tight_trail_atr": ("tightened trail: this many ATR below the highest price", 0.2, 5.0),
+    "tight_trail_atr": ("tightened trail: this many ATR below the highest price", 0.2, 8.0),
     "take_profit_r": ("fixed take-profit in R (0 = none, trail only)", 0.0, 10.0),
 }
+# The spec's values (user_data/config/spec-literal.json) were stops of 1-2.5 ATR and trails of
+# 0.6-3 ATR: about 0.35 % of the price on large caps, so a round trip's fees cost a third to half
+# of R. The defaults are wide (5 ATR, trails 3-6 ATR): docs/edge.md, hypotheses I and K.
 PROFILE_DEFAULTS: dict[str, dict[str, float]] = {
-    # trend follower: medium stop, no fixed target, trails and tightens late
-    "sniper": {"stop_atr": 1.5, "breakeven_r": 1.0, "trail_atr": 2.0, "tighten_r": 2.0,
-               "tight_trail_atr": 1.2, "take_profit_r": 0.0},
-    # ranging market: tight stop, takes +1.5R
-    "scalper": {"stop_atr": 1.0, "breakeven_r": 1.0, "trail_atr": 1.0, "tighten_r": 1.3,
-                "tight_trail_atr": 0.6, "take_profit_r": 1.5},
-    # volatile market: wide stop and wide trail
-    "volatility_hunter": {"stop_atr": 2.5, "breakeven_r": 1.0, "trail_atr": 3.0,
-                          "tighten_r": 2.5, "tight_trail_atr": 2.0, "take_profit_r": 0.0},
+    # trend follower: no fixed target, trails and tightens late
+    "sniper": {"stop_atr": 5.0, "breakeven_r": 1.0, "trail_atr": 6.0, "tighten_r": 2.0,
+               "tight_trail_atr": 4.0, "take_profit_r": 0.0},
+    # ranging market: takes +1.5R
+    "scalper": {"stop_atr": 5.0, "breakeven_r": 1.0, "trail_atr": 5.0, "tighten_r": 1.3,
+                "tight_trail_atr": 3.0, "take_profit_r": 1.5},
+    # volatile market: wide trail
+    "volatility_hunter": {"stop_atr": 5.0, "breakeven_r": 1.0, "trail_atr": 6.0,
+                          "tighten_r": 2.5, "tight_trail_atr": 4.0, "take_profit_r": 0.0},
 }
 
 

@@ -108,7 +108,7 @@ class LosingStreakSettings:
 
 @dataclass(frozen=True)
 class PairCooldownSettings:
-    enabled: bool = param(False, "after a losing trade on a pair, leave that pair alone for a "
+    enabled: bool = param(True, "after a losing trade on a pair, leave that pair alone for a "
                           "while")
     hours: float = param(24.0, "no new entry on the pair until this long after the losing "
                          "trade closed, hours", low=1.0, high=168.0)

@@ -308,7 +308,7 @@ def test_the_episode_gap_counts_minutes_not_rows():
 def four_hours(closes: list[float]) -> pd.DataFrame:
     dates = pd.date_range(T0 - pd.Timedelta(hours=4 * len(closes)), periods=len(closes),
                           freq="4h")
-    return pd.DataFrame({"date": dates, "close": closes})
+    return pd.DataFrame({"date": dates, "close": closes, "volume": 1.0})
 
 
 def test_the_market_trend_needs_btc_above_its_4h_ema_too():

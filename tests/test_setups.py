@@ -317,7 +317,7 @@ def test_the_market_trend_needs_btc_above_its_4h_ema_too():
 
     rows = pd.DataFrame({"date": minutes(3)})
     closes = [float(n) for n in range(1, 21)]
-    rising, falling = four_hours(closes), four_hours(closes[::-1])
+    rising, falling = four_hours(closes), four_hours([c / 2 for c in closes[::-1]])
     own = TrendSettings(ema_period=10)
     market = TrendSettings(ema_period=10, market=True)
     assert trend_columns(rows, {"4h": rising}, own)["trend_up_4h"].all()

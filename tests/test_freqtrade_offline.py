@@ -76,6 +76,38 @@ def test_backtesting_runs_offline_through_the_simulator(static_simulator, real_d
                                             "LINK", "LTC", "MATIC", "SOL", "TRX", "XRP")}
 
 
+def botpy_backtest(config: Path, userdir: Path, datadir: Path, log: Path):
+    return freqtrade(
+        "backtesting", "-c", str(config), "--userdir", str(userdir), "--datadir", str(datadir),
+        "--strategy", "BotpyStrategy", "--strategy-path", str(STRATEGIES), "--timerange",
+        "20230420-20230421", "--pairs", "ETH/USDT", "BTC/USDT", "--logfile", str(log))
+
+
+def test_spec_literal_config_runs_the_specs_values(static_simulator, real_data, tmp_path,
+                                                    userdir):
+    """user_data/config/spec-literal.json sets the spec's values over the shipped defaults."""
+    config = overlay_config(tmp_path, "spec-literal", static_simulator)
+    result = botpy_backtest(config, userdir, real_data, tmp_path / "ft.log")
+    log = (tmp_path / "ft.log").read_text()
+    assert result.returncode == 0, (result.stderr + log)[-3000:]
+    spec = json.loads((CONFIG_DIR / "spec-literal.json").read_text())["botpy"]["parameters"]
+    assert spec["sniper_stop_atr"] == 1.5
+    for name, value in spec.items():
+        assert f"Strategy Parameter: {name} = {value}" in log, name
+
+
+def test_a_bad_strategy_parameter_in_the_config_stops_freqtrade(static_simulator, real_data,
+                                                                tmp_path, userdir):
+    config = tmp_path / "bad.json"
+    config.write_text(json.dumps({
+        "add_config_files": [str(overlay_config(tmp_path, "backtest", static_simulator))],
+        "botpy": {"parameters": {"sniper_stop_atr": 50}}}))
+    result = botpy_backtest(config, userdir, real_data, tmp_path / "ft.log")
+    assert result.returncode != 0
+    assert ("botpy.parameters.sniper_stop_atr must be in [0.5, 8], got 50"
+            in result.stderr + (tmp_path / "ft.log").read_text())
+
+
 @pytest.mark.parametrize("mode, dry_run", [
     ("virtual", True), ("paper", True), ("live", False), ("backtest", True)])
 def test_show_config_for_each_mode(mode, dry_run, tmp_path):

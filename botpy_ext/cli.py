@@ -14,12 +14,13 @@ import argparse
 import json
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import requests
@@ -33,6 +34,7 @@ BIN = Path(sys.executable).parent
 SYNTHETIC_SEED = 7
 SYNTHETIC_DAYS = 75
 SIMULATOR_START_TIMEOUT = 60.0  # seconds to wait for the simulator to answer
+DEMO_FEE = 0.001  # the simulator's fee per side (the backtests use it), for the buy & hold line
 WARMUP_DAYS = 12  # the synthetic market's first days only warm the 4h indicators up
 
 
@@ -113,15 +115,41 @@ def demo(args: argparse.Namespace) -> int:
     datadir = userdir / "data" / "synthetic"
     ensure_synthetic_market(datadir)
     backtest_config = str(userdir / "config" / "backtest.json")
+    results = userdir / "backtest_results" / "demo"
+    shutil.rmtree(results, ignore_errors=True)
+    results.mkdir(parents=True)
     with simulator(datadir, userdir / "logs" / "simulator.log"):
         code = run_freqtrade("test-pairlist", "-c", backtest_config, "--userdir", str(userdir))
         if code:
             return code
-        return run_freqtrade(
+        code = run_freqtrade(
             "backtesting", "-c", backtest_config, "--userdir", str(userdir),
-            "--datadir", str(datadir), "--strategy", "BotpyStrategy", "--export", "none",
-            "--timerange", after_warmup(datadir),
+            "--datadir", str(datadir), "--strategy", "BotpyStrategy", "--export", "trades",
+            "--backtest-directory", str(results), "--timerange", after_warmup(datadir),
         )
+    if code == 0:
+        print(demo_summary(datadir, next(results.glob("*.zip"))))
+    return code
+
+
+def demo_summary(datadir: Path, archive: Path) -> str:
+    """The backtest's result next to buy & hold of the same pairs over the same days."""
+    from freqtrade.data.btanalysis import load_backtest_stats
+
+    from botpy_ext.evaluation.baseline import buy_and_hold_pct
+    from botpy_ext.evaluation.folds import Window
+    from botpy_ext.evaluation.market import datadir_pairs, read_candles
+
+    stats = load_backtest_stats(archive)["strategy"]["BotpyStrategy"]
+    start, end = (datetime.fromisoformat(stats[key]).replace(tzinfo=UTC)
+                  for key in ("backtest_start", "backtest_end"))
+    candles = {pair: read_candles(datadir, pair) for pair in datadir_pairs(datadir)}
+    hold = buy_and_hold_pct(candles, Window(start, end + timedelta(minutes=1)), DEMO_FEE)
+    return (f"\nBOTPY demo, synthetic market {start:%Y-%m-%d} to {end:%Y-%m-%d}: BotpyStrategy "
+            f"{100 * stats['profit_total']:+.2f} % in {stats['total_trades']} trades (profit "
+            f"factor {stats['profit_factor']:.2f}, max drawdown "
+            f"{100 * stats['max_drawdown_account']:.2f} %); buy & hold of the same "
+            f"{len(candles)} pairs, equal weight: {hold:+.2f} %.")
 
 
 def trade(args: argparse.Namespace, extra: list[str]) -> int:

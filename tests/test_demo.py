@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 
@@ -29,6 +30,10 @@ def test_demo_generates_serves_and_backtests_the_market(tmp_path):
     report = result.stdout[result.stdout.index("ENTER TAG STATS"):]
     for tag in ("precision:", "momentum:", "ignition"):
         assert tag in report
+    # and closed with the result next to buy & hold of the same pairs and days
+    assert re.search(r"BOTPY demo, synthetic market .*: BotpyStrategy [+-]\d+\.\d\d % in \d+ "
+                     r"trades .*buy & hold of the same 12 pairs, equal weight: [+-]\d+\.\d\d %",
+                     result.stdout), result.stdout[-2000:]
     # every guard on by default (Fear & Greed from the market's history): they refuse entries,
     # and no callback failed (freqtrade logs a failing callback and carries on)
     log = result.stdout + result.stderr

@@ -10,8 +10,9 @@ import pytest
 
 from botpy_ext.guards.columns import guard_columns
 from botpy_ext.guards.settings import GuardSettings
-from botpy_ext.setups.context import INFORMATIVE_TIMEFRAMES, TIMEFRAME_MINUTES
-from botpy_ext.setups.engine import analyse
+from botpy_ext.setups.context import INFORMATIVE_TIMEFRAMES, MARKET_4H, TIMEFRAME_MINUTES
+from botpy_ext.setups.engine import EngineSettings, analyse
+from botpy_ext.setups.settings import EntrySettings, TrendSettings
 
 PAIR = "DOGE_USDT"  # real data with gaps
 WINDOW = ("2023-04-18", 4000)  # first 1m row, number of 1m rows
@@ -25,19 +26,27 @@ def history(real_data):
     informative = {tf: pd.read_feather(real_data / f"{PAIR}-{tf}.feather")
                    for tf in INFORMATIVE_TIMEFRAMES}
     informative["btc"] = pd.read_feather(real_data / "BTC_USDT-1m.feather")
+    informative[MARKET_4H] = pd.read_feather(real_data / "BTC_USDT-4h.feather")
     return df, informative
 
 
-def strategy_columns(df: pd.DataFrame, informative: dict) -> pd.DataFrame:
+# the research switches off by default: the market's trend and one entry per episode
+SWITCHED_ON = EngineSettings(trend=TrendSettings(market=True),
+                             entry=EntrySettings(gap_minutes=240))
+
+
+def strategy_columns(df: pd.DataFrame, informative: dict,
+                     settings: EngineSettings | None = None) -> pd.DataFrame:
     """What BotpyStrategy's populate_indicators computes: the engine, then the guard columns."""
-    engine = analyse(df, {tf: informative[tf] for tf in INFORMATIVE_TIMEFRAMES})
+    engine = analyse(df, {tf: informative[tf] for tf in (*INFORMATIVE_TIMEFRAMES, MARKET_4H)},
+                     settings)
     return guard_columns(engine, informative["1h"], informative["btc"], GuardSettings())
 
 
 def known_at(informative: dict, row_date: pd.Timestamp) -> dict:
     """Informative candles closed when the 1m row opened at `row_date` closes."""
     close = row_date + pd.Timedelta(minutes=1)
-    minutes = TIMEFRAME_MINUTES | {"btc": 1}
+    minutes = TIMEFRAME_MINUTES | {"btc": 1, MARKET_4H: 240}
     return {tf: frame[frame["date"] + pd.Timedelta(minutes=minutes[tf]) <= close]
             .reset_index(drop=True) for tf, frame in informative.items()}
 
@@ -45,18 +54,25 @@ def known_at(informative: dict, row_date: pd.Timestamp) -> dict:
 def sample_rows(full: pd.DataFrame) -> list[int]:
     """Every signal row plus rows at and around 5m/15m boundaries."""
     signals = list(full.index[full["entry_tag"] != ""][:15])
+    # and the raw setup signals (a dropped repeat of an episode among them)
+    raw = full[["signal_precision", "signal_momentum", "signal_ignition"]].any(axis=1)
+    signals += list(full.index[raw][:15])
     rng = np.random.default_rng(11)
     others = sorted(rng.choice(np.arange(700, len(full)), size=15, replace=False).tolist())
     return sorted(set(signals + others))
 
 
-def test_every_column_is_free_of_look_ahead(history):
+@pytest.mark.parametrize("settings", [None, SWITCHED_ON], ids=["defaults", "switched_on"])
+def test_every_column_is_free_of_look_ahead(history, settings):
     df, informative = history
-    full = strategy_columns(df, informative)
+    full = strategy_columns(df, informative, settings)
     rows = sample_rows(full)
-    assert (full["entry_tag"] != "").sum() >= 5, "the window should hold signals to check"
+    assert (full["entry_tag"] != "").sum() >= 2, "the window should hold signals to check"
+    if settings is SWITCHED_ON:
+        assert "market_up_4h" in full.columns
     for n in rows:
-        prefix = strategy_columns(df.iloc[: n + 1], known_at(informative, df["date"].iloc[n]))
+        prefix = strategy_columns(df.iloc[: n + 1], known_at(informative, df["date"].iloc[n]),
+                                  settings)
         assert list(prefix.columns) == list(full.columns)
         for column in full.columns:
             expected, got = full[column].iloc[n], prefix[column].iloc[n]

@@ -171,13 +171,14 @@ def load_backtest_stats(results: Path) -> dict:
 
 
 def backtest_botpy_trades(datadir: Path, tmp: Path, userdir: Path, timerange: str,
-                          **settings) -> pd.DataFrame:
-    """Backtest BotpyStrategy on `datadir` through a simulator (config overlay `settings`) and
-    return its trades, dates parsed; freqtrade's log file in `.attrs["log"]`."""
+                          mode: str = "backtest", **settings) -> pd.DataFrame:
+    """Backtest BotpyStrategy on `datadir` through a simulator (config `mode`, e.g.
+    "spec-literal", with the overlay `settings`) and return its trades, dates parsed;
+    freqtrade's log file in `.attrs["log"]`."""
     results = tmp / "results"
     results.mkdir()
     with running_simulator(datadir) as base:
-        config = overlay_config(tmp, "backtest", base, **settings)
+        config = overlay_config(tmp, mode, base, **settings)
         result = freqtrade(
             "backtesting", "-c", str(config), "--userdir", str(userdir), "--datadir",
             str(datadir), "--strategy", "BotpyStrategy", "--strategy-path", str(STRATEGIES),

@@ -1,6 +1,7 @@
 """The losing streak and the daily loss limit in a `freqtrade backtesting` run built for them:
-the synthetic market with only these two guards on and the daily limit lowered to 1 % so that
-it trips within the twelve days. Checked against the trades freqtrade exports."""
+the synthetic market with only these two guards on, the daily limit lowered to 1 % and the
+spec's tight stops (`spec-literal.json`; the wide default stops lose too rarely to trip them in
+twelve days). Checked against the trades freqtrade exports."""
 
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ def run(synthetic_market, tmp_path_factory, userdir) -> tuple[pd.DataFrame, pd.D
     guards = GUARDS_OFF | {"losing_streak": {"enabled": True},
                            "daily_loss": {"enabled": True, "limit": DAILY_LIMIT}}
     trades = backtest_botpy_trades(synthetic_market, tmp_path_factory.mktemp("pnl_guards"),
-                                   userdir, TIMERANGE, dry_run_wallet=WALLET, guards=guards)
+                                   userdir, TIMERANGE, mode="spec-literal",
+                                   dry_run_wallet=WALLET, guards=guards)
     return trades, refusals(trades.attrs["log"])
 
 

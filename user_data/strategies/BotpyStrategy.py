@@ -140,8 +140,10 @@ class BotpyStrategy(IStrategy):
         informative = {
             tf: self.dp.get_pair_dataframe(metadata["pair"], tf) for tf in INFORMATIVE_TIMEFRAMES
         }
-        informative[MARKET_4H] = self.dp.get_pair_dataframe(MARKET_PAIR, "4h")
-        analysed = analyse(dataframe, informative, self.engine_settings())
+        settings = self.engine_settings()
+        if settings.trend.market:
+            informative[MARKET_4H] = self.dp.get_pair_dataframe(MARKET_PAIR, "4h")
+        analysed = analyse(dataframe, informative, settings)
         btc = self.dp.get_pair_dataframe(MARKET_PAIR, self.timeframe)
         analysed = guard_columns(analysed, informative["1h"], btc, self.guards.settings)
         self._candles[metadata["pair"]] = CandleArrays.of(analysed, CALLBACK_COLUMNS)

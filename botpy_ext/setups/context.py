@@ -56,8 +56,8 @@ def trend_columns(df: DataFrame, informative: dict[str, DataFrame],
         market_up = merge(df, MEMO(trend_4h, market, settings=(settings,)), "4h")["trend_up_4h"]
         market_up = market_up.astype("boolean").fillna(False).astype(bool)
     own["market_up_4h"] = market_up
-    own["trend_up_4h"] = own["trend_up_4h"].astype("boolean").fillna(False).astype(bool) \
-        & market_up
+    own_up = own["trend_up_4h"].astype("boolean").fillna(False).astype(bool)
+    own["trend_up_4h"] = own_up & market_up
     return own
 
 

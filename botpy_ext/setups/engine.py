@@ -14,7 +14,6 @@ import pandas as pd
 from pandas import DataFrame
 
 from botpy_ext import indicators as ind
-from botpy_ext.setups.score import scanner_columns
 from botpy_ext.setups import ignition, momentum, precision, profile
 from botpy_ext.setups.context import (
     FLOW_WINDOW,
@@ -26,6 +25,7 @@ from botpy_ext.setups.context import (
     trend_columns,
 )
 from botpy_ext.setups.memo import MEMO
+from botpy_ext.setups.score import scanner_columns
 from botpy_ext.setups.settings import (
     EntrySettings,
     IgnitionSettings,

@@ -44,7 +44,7 @@ PROFILE_FIELDS: dict[str, tuple[str, float, float]] = {
 }
 # The spec's values (user_data/config/spec-literal.json) were stops of 1-2.5 ATR and trails of
 # 0.6-3 ATR: about 0.35 % of the price on large caps, so a round trip's fees cost a third to half
-# of R. The defaults are wide (5 ATR, trails 3-6 ATR): docs/edge.md, hypotheses I and K.
+# of R. The defaults are wide (5 ATR, trails 3-6 ATR): docs/edge.md, hypothesis I (sections 4, 7).
 PROFILE_DEFAULTS: dict[str, dict[str, float]] = {
     # trend follower: no fixed target, trails and tightens late
     "sniper": {"stop_atr": 5.0, "breakeven_r": 1.0, "trail_atr": 6.0, "tighten_r": 2.0,

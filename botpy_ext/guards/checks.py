@@ -97,5 +97,6 @@ def _liquidity(facts: EntryFacts, settings: GuardSettings, sources: Sources) -> 
 
 CHECKS: dict[str, Callable[[EntryFacts, GuardSettings, Sources], Refusal | None]] = {
     "losing_streak": _streak, "daily_loss": _daily, "btc_breaker": _breaker,
-    "fear_greed": _fear_greed, "pair_cooldown": _cooldown, "sector": _sector, "anti_whale": _whale, "liquidity": _liquidity,
+    "fear_greed": _fear_greed, "pair_cooldown": _cooldown, "sector": _sector,
+    "anti_whale": _whale, "liquidity": _liquidity,
 }

@@ -171,24 +171,25 @@ def load_backtest_stats(results: Path) -> dict:
 
 
 def backtest_botpy_trades(datadir: Path, tmp: Path, userdir: Path, timerange: str,
-                          mode: str = "backtest", **settings) -> pd.DataFrame:
-    """Backtest BotpyStrategy on `datadir` through a simulator (config `mode`, e.g.
-    "spec-literal", with the overlay `settings`) and return its trades, dates parsed;
-    freqtrade's log file in `.attrs["log"]`."""
+                          mode: str = "backtest", strategy: str = "BotpyStrategy",
+                          strategy_path: Path = STRATEGIES, **settings) -> pd.DataFrame:
+    """Backtest BotpyStrategy (or a `strategy` from `strategy_path`) on `datadir` through a
+    simulator (config `mode`, e.g. "spec-literal", with the overlay `settings`) and return its
+    trades, dates parsed; freqtrade's log file in `.attrs["log"]`."""
     results = tmp / "results"
     results.mkdir()
     with running_simulator(datadir) as base:
         config = overlay_config(tmp, mode, base, **settings)
         result = freqtrade(
             "backtesting", "-c", str(config), "--userdir", str(userdir), "--datadir",
-            str(datadir), "--strategy", "BotpyStrategy", "--strategy-path", str(STRATEGIES),
+            str(datadir), "--strategy", strategy, "--strategy-path", str(strategy_path),
             "--timerange", timerange, "--export", "trades", "--backtest-directory",
             str(results), "--logfile", str(tmp / "freqtrade.log"), timeout=900,
         )
     log = tmp / "freqtrade.log"
     assert result.returncode == 0, (result.stderr + (log.read_text() if log.exists() else ""))[
         -3000:]
-    frame = pd.DataFrame(load_backtest_stats(results)["BotpyStrategy"]["trades"])
+    frame = pd.DataFrame(load_backtest_stats(results)[strategy]["trades"])
     for column in ("open_date", "close_date"):
         frame[column] = pd.to_datetime(frame[column], utc=True)
     frame.attrs["log"] = log.read_text()  # not the console's: it wraps long lines

@@ -15,7 +15,7 @@ from botpy_ext.exits.settings import PROFILE_SETTINGS, TradeSettings
 from botpy_ext.exits.stops import freeze, parse_tag
 from botpy_ext.setups.context import INFORMATIVE_TIMEFRAMES
 from botpy_ext.setups.engine import analyse
-from tests.helpers import GUARDS_OFF, backtest_botpy_trades
+from tests.helpers import GUARDS_OFF, TEST_STRATEGIES, backtest_botpy_trades
 
 TIMERANGE = ("2024-01-20", "2024-02-01")
 WALLET = 1000.0
@@ -168,3 +168,23 @@ def busy_times(trades: pd.DataFrame) -> set:
         if len(others) >= 3:
             busy.add(trade["open_date"])
     return busy
+
+
+def test_skipping_idle_callbacks_changes_no_trade(trades, synthetic_market, tmp_path_factory,
+                                                  userdir):
+    """The backtest switches position adjustment and custom ROI off while no open trade can use
+    them; with every callback on every candle (BotpyEveryCallback) the trades are the same, to
+    the order and the cent. The window has both scale-ins and take-profits, so both switches
+    are exercised."""
+    timerange = f"{TIMERANGE[0].replace('-', '')}-{TIMERANGE[1].replace('-', '')}"
+    reference = backtest_botpy_trades(
+        synthetic_market, tmp_path_factory.mktemp("every_callback"), userdir, timerange,
+        strategy="BotpyEveryCallback", strategy_path=TEST_STRATEGIES,
+        dry_run_wallet=WALLET, guards=GUARDS_OFF)
+    assert (trades["exit_reason"] == "take_profit").any()
+    assert (trades["orders"].map(len) > 2).any(), "no scale-in in the window"
+    columns = ["pair", "enter_tag", "open_date", "close_date", "open_rate", "close_rate",
+               "amount", "exit_reason", "profit_abs"]
+    pd.testing.assert_frame_equal(trades[columns].reset_index(drop=True),
+                                  reference[columns].reset_index(drop=True))
+    assert trades["orders"].map(len).tolist() == reference["orders"].map(len).tolist()

@@ -73,6 +73,10 @@ class BotpyStrategy(IStrategy):
     position_adjustment_enable = True
     max_entry_position_adjustment = 1
     plot_config = PLOT_CONFIG
+    # Backtesting only: switch position adjustment and custom ROI off while no open trade can
+    # use them (see `skip_idle_callbacks`). The same trades, fewer deep copies; False runs every
+    # callback on every candle, as dry-run and live do.
+    skip_idle_callbacks = True
 
     def __init__(self, config: dict) -> None:
         super().__init__(config)
@@ -98,6 +102,8 @@ class BotpyStrategy(IStrategy):
         journal = config.get(BOTPY_SECTION, {}).get(TRADE_FACTS_KEY)
         self._facts_journal = FactsJournal(Path(journal)) if (
             journal and config.get("runmode") == RunMode.BACKTEST) else None
+        self._skip_idle = self.skip_idle_callbacks and config.get("runmode") in (
+            RunMode.BACKTEST, RunMode.HYPEROPT)
 
     def bot_start(self, **kwargs) -> None:
         self.engine_settings()  # refuse out-of-range parameter values at start-up
@@ -163,6 +169,32 @@ class BotpyStrategy(IStrategy):
     def bot_loop_start(self, current_time: datetime, **kwargs) -> None:
         self._settings.clear()
         self.guards.refresh(current_time)
+        if self._skip_idle:
+            self.switch_idle_callbacks(Trade.get_open_trades())
+
+    def switch_idle_callbacks(self, open_trades: list[Trade]) -> None:
+        """Turn position adjustment and custom ROI on only while an open trade can use them.
+
+        freqtrade deep-copies the trade (with its orders) for every callback, for every open
+        trade on every candle: a backtest of long trades spends most of its time copying. Only
+        a trade that has not had its scale-in look can scale in, only a trade with a
+        take-profit can reach it; a trade not yet frozen counts as both. Called at the start of
+        each candle; an entry that fills during the candle switches custom ROI on at once (its
+        entry candle can reach the target), its scale-in look comes on the next candle anyway.
+        """
+        self.position_adjustment_enable = any(self.awaits_scale_in(t) for t in open_trades)
+        self.use_custom_roi = any(self.has_take_profit(t) for t in open_trades)
+
+    def awaits_scale_in(self, trade: Trade) -> bool:
+        facts = self.facts(trade)
+        return (trade.nr_of_successful_entries <= 1 and not self.remembered(trade, SCALE_DECIDED)
+                and (facts is None or sizing.scales_in(facts.setup, self.trade_settings())))
+
+    def has_take_profit(self, trade: Trade) -> bool:
+        facts = self.facts(trade)
+        if facts is None:
+            return True
+        return take_profit_price(facts, self.profile_exits(facts.profile)) is not None
 
     def confirm_trade_entry(self, pair: str, order_type: str, amount: float, rate: float,
                             time_in_force: str, current_time: datetime, entry_tag: str | None,
@@ -267,6 +299,8 @@ class BotpyStrategy(IStrategy):
                 self._facts_journal.write(pair, trade.open_date_utc, facts)
             # a trade frozen by this process has no other custom data yet: no need to read it
             self.memory(trade).update({STAGE: None, SCALE_DECIDED: None})
+            if self._skip_idle and self.has_take_profit(trade):
+                self.use_custom_roi = True
         elif order.ft_order_side == trade.exit_side:
             if trade.exit_reason in STOP_EXITS:
                 rename_exit(trade, self.remembered(trade, STAGE) or trade.exit_reason)

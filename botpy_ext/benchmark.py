@@ -46,7 +46,7 @@ from botpy_ext.setups.memo import MEMO
 LIVE_WINDOW = 1400  # candles per timeframe a live bot holds: 1000 fetched + startup (400)
 REPEATS = 7
 TARGET_LIVE_MS = 50.0
-TARGET_BACKTEST_RATIO = 2.0
+TARGET_BACKTEST_RATIO = 1.5  # issue 12: at most 1.5x SampleStrategy at 1m
 TARGET_EVALUATION_RATIO = 1.5
 EVALUATION_FOLDS = 4
 TEMPLATES = templates_dir()

@@ -122,13 +122,12 @@ def overlay_config(
 ) -> Path:
     """A config that includes `user_data/config/<mode>.json` and points it (exchange and Fear &
     Greed Index) at the simulator at `base_url`; `guards` overrides `botpy.guards` sections.
-    The sector map is the repository's (test user directories have none)."""
+    The sector map is the one shipped with the package (the default)."""
     path = tmp / f"{mode}-test.json"
     exchange = simulator_exchange(base_url)
     if pairs:
         exchange["pair_whitelist"] = pairs
-    sections = {"sector": {"map_file": str(CONFIG_DIR / "sectors.json")},
-                "fear_greed": {"url": f"{base_url}/fng/"}}
+    sections = {"fear_greed": {"url": f"{base_url}/fng/"}}
     for name, values in (guards or {}).items():
         sections[name] = sections.get(name, {}) | values
     config = {

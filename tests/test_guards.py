@@ -7,6 +7,7 @@ import json
 import subprocess
 import threading
 import time
+from pathlib import Path
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -40,7 +41,7 @@ from botpy_ext.guards.settings import (
     load,
     markdown_table,
 )
-from tests.helpers import BIN, CONFIG_DIR, REPO
+from tests.helpers import BIN, REPO
 
 NOW = datetime(2024, 2, 15, 14, 20, tzinfo=UTC)
 
@@ -229,7 +230,7 @@ def test_missing_btc_candle_refuses():
 # ---- sector -----------------------------------------------------------------------------
 
 def test_default_sector_map_loads_and_groups_the_large_layer_1s():
-    mapping = sector.load_map(CONFIG_DIR / "sectors.json")
+    mapping = sector.load_map(sector.DEFAULT_MAP)
     assert len(mapping) > 100
     assert {mapping[a] for a in ("SOL", "AVAX", "NEAR", "ETH")} == {"L1"}
     assert mapping["ARB"] == mapping["OP"] == "L2"
@@ -239,7 +240,7 @@ def test_default_sector_map_loads_and_groups_the_large_layer_1s():
 def test_synthetic_market_sectors_agree_with_the_default_map():
     from botpy_ext.synthetic.generator import PAIRS
 
-    mapping = sector.load_map(CONFIG_DIR / "sectors.json")
+    mapping = sector.load_map(sector.DEFAULT_MAP)
     for spec in PAIRS:
         assert mapping[spec.pair.split("/")[0]] == spec.sector, spec
 
@@ -262,6 +263,13 @@ def test_unknown_assets_have_their_own_sector_or_a_shared_one():
     shared = SectorSettings(unknown="Unmapped")
     assert sector.check("NEW/USDT", ["OTHER/USDT"], mapping, shared).reason.startswith(
         "NEW/USDT: sector Unmapped")
+
+
+def test_sector_map_default_is_packaged_and_a_named_file_is_the_users(tmp_path):
+    assert sector.map_path("", tmp_path) == sector.DEFAULT_MAP
+    assert sector.DEFAULT_MAP.parent == Path(sector.__file__).parent
+    assert sector.map_path("my.json", tmp_path) == tmp_path / "my.json"
+    assert sector.map_path(str(tmp_path / "a.json"), Path("/elsewhere")) == tmp_path / "a.json"
 
 
 @pytest.mark.parametrize(("content", "message"), [

@@ -129,8 +129,28 @@ def download_history(settings: FearGreedSettings, path: Path,
     rows = [{"value": str(r.value), "value_classification": r.label,
              "timestamp": str(int(r.day.timestamp()))} for r in readings]
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"name": "Fear and Greed Index", "data": rows}, indent=1))
+    partial = path.with_name(f".{path.name}.partial")  # several backtests may start at once
+    partial.write_text(json.dumps({"name": "Fear and Greed Index", "data": rows}, indent=1))
+    partial.replace(path)
     return len(rows)
+
+
+def history_or_download(path: Path, settings: FearGreedSettings,
+                        get: Callable = requests.get) -> dict[date, Reading]:
+    """The history at `path`; when the file is missing, downloaded there once from the index's
+    API first. FearGreedError saying what to do when neither works."""
+    if not path.exists():
+        try:
+            days = download_history(settings, path, get=get)
+        except FearGreedError as exc:
+            raise FearGreedError(
+                f"Fear & Greed history {path} not found, and the download failed ({exc}). "
+                f"Run `botpy fear-greed download --out {path}` where {settings.url} can be "
+                f"reached (or copy a history file there), or switch the guard off with "
+                f"botpy.guards.fear_greed.enabled = false") from None
+        logger.info("Fear & Greed Index: %d days downloaded from %s to %s (reused from now on)",
+                    days, settings.url, path)
+    return load_history(path)
 
 
 def load_history(path: Path) -> dict[date, Reading]:

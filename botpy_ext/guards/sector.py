@@ -1,8 +1,9 @@
 """Sector correlation: at most `max_open` open trades per sector, counted from open trades.
 
-The map is a user-editable JSON file (`user_data/config/sectors.json`):
-`{"sectors": {"L1": ["ETH", "SOL", ...], ...}}`. Assets missing from it are each in their own
-sector (`unknown: "own"`) or all in one named sector.
+The map is a JSON file, `{"sectors": {"L1": ["ETH", "SOL", ...], ...}}`: the one shipped with
+the package (`DEFAULT_MAP`) unless `botpy.guards.sector.map_file` names the user's own (relative to
+`<userdir>/config/`, or absolute). Assets missing from it are each in their own sector
+(`unknown: "own"`) or all in one named sector.
 """
 
 from __future__ import annotations
@@ -16,10 +17,20 @@ from botpy_ext.guards.settings import SectorSettings
 
 GUARD = "sector"
 OWN = "own"
+DEFAULT_MAP = Path(__file__).with_name("sectors.json")
 
 
 class SectorMapError(ValueError):
     pass
+
+
+def map_path(map_file: str, config_dir: Path) -> Path:
+    """The map `map_file` names: the packaged default when empty, else a path relative to the
+    user directory's `config/` (or absolute)."""
+    if not map_file:
+        return DEFAULT_MAP
+    path = Path(map_file).expanduser()
+    return path if path.is_absolute() else config_dir / path
 
 
 def load_map(path: Path) -> dict[str, str]:

@@ -51,8 +51,8 @@ class AntiWhaleSettings:
 class SectorSettings:
     enabled: bool = param(True, "limit open trades per sector")
     max_open: int = param(1, "most open trades in one sector", low=1, high=20)
-    map_file: str = param("sectors.json", "sector map (base asset -> sector); a relative path "
-                          "is read from user_data/config/")
+    map_file: str = param("", "sector map (base asset -> sector); empty: the map shipped with "
+                          "botpy_ext; a relative path is read from <userdir>/config/")
     unknown: str = param("own", "sector of assets missing from the map: 'own' (each its own "
                          "sector) or a sector name shared by all of them")
 

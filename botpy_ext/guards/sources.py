@@ -35,13 +35,13 @@ class GuardSources:
         self.fed_at_last_close: set[int] = set()  # ids of the trades fed that closed then
         try:
             if self.settings.sector.enabled:
-                self.sectors = sector.load_map(in_dir(self.settings.sector.map_file,
-                                                      userdir / "config"))
+                self.sectors = sector.load_map(sector.map_path(self.settings.sector.map_file,
+                                                               userdir / "config"))
             if self.settings.fear_greed.enabled and self.live:
                 self.feed = fear_greed.FearGreedFeed(self.settings.fear_greed)
             elif self.settings.fear_greed.enabled:
-                self.fear_greed_days = fear_greed.load_history(
-                    self.history_path(config, userdir))
+                self.fear_greed_days = fear_greed.history_or_download(
+                    self.history_path(config, userdir), self.settings.fear_greed)
         except (sector.SectorMapError, fear_greed.FearGreedError) as exc:
             raise OperationalException(str(exc)) from None
 
@@ -117,8 +117,3 @@ class GuardSources:
         if refusal is not None and refusal.scope == ALL_PAIRS and refusal.until is not None:
             self.latched = refusal
         return refusal
-
-
-def in_dir(name: str, directory: Path) -> Path:
-    path = Path(name)
-    return path if path.is_absolute() else directory / path

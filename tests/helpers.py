@@ -178,7 +178,7 @@ def backtest_botpy_trades(datadir: Path, tmp: Path, userdir: Path, timerange: st
     results = tmp / "results"
     results.mkdir()
     with running_simulator(datadir) as base:
-        config = overlay_config(tmp, mode, base, **settings)
+        config = overlay_config(tmp, mode, base, log_config=strategy_debug_log(), **settings)
         result = freqtrade(
             "backtesting", "-c", str(config), "--userdir", str(userdir), "--datadir",
             str(datadir), "--strategy", strategy, "--strategy-path", str(strategy_path),
@@ -193,6 +193,14 @@ def backtest_botpy_trades(datadir: Path, tmp: Path, userdir: Path, timerange: st
         frame[column] = pd.to_datetime(frame[column], utc=True)
     frame.attrs["log"] = log.read_text()  # not the console's: it wraps long lines
     return frame
+
+
+def strategy_debug_log() -> dict:
+    """freqtrade's logging config with the strategy's logger at DEBUG: a backtest then logs
+    each guard refusal (at INFO only their summary at the end)."""
+    from freqtrade.loggers import FT_LOGGING_CONFIG
+
+    return FT_LOGGING_CONFIG | {"loggers": {"BotpyStrategy": {"level": "DEBUG"}}}
 
 
 REFUSAL = re.compile(r"Entry refused for (?P<pair>\S+) at (?P<time>[\d-]+ [\d:]+) by "

@@ -41,5 +41,14 @@ def test_demo_generates_serves_and_backtests_the_market(tmp_path):
     # and no callback failed (freqtrade logs a failing callback and carries on)
     log = result.stdout + result.stderr
     assert "Unexpected error" not in log, log[log.find("Unexpected error") - 500:][:3000]
+    # the refusals are summed up per guard at the end of the backtest, not logged one by one
+    assert "Entry refused" not in log
+    assert re.search(r"BOTPY guards: \d+ entry signal\(s\) refused", log)
+    summary = result.stdout[result.stdout.index("BOTPY demo, synthetic market"):]
+    refused = re.search(r"guard refusals: (.*)", summary).group(1)
     for guard in ("losing_streak", "anti_whale", "sector"):
-        assert f"by {guard}:" in log, guard
+        assert re.search(rf"\b{guard} \d+", refused), (guard, refused)
+        assert re.search(rf"  {guard}: \d+ refused, ", log), guard
+    assert re.search(r"per setup: +precision \d+ trades [+-]\d+\.\d\d %", summary)
+    assert re.search(r"exits: +.*initial_stop \d+", summary)
+    assert "botpy trade virtual" in summary and "botpy evaluate" in summary

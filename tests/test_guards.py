@@ -27,7 +27,7 @@ from botpy_ext.guards import (
     sector,
 )
 from botpy_ext.guards.columns import guard_columns
-from botpy_ext.guards.refusal import Refusal
+from botpy_ext.guards.refusal import ALL_PAIRS, Refusal
 from botpy_ext.guards.settings import (
     AntiWhaleSettings,
     BtcBreakerSettings,
@@ -588,3 +588,25 @@ def test_download_command_writes_the_history(stub, tmp_path):
     failed = subprocess.run([str(BIN / "botpy"), "fear-greed", "download", "--url", stub.url,
                              "--out", str(out)], capture_output=True, text=True, timeout=60)
     assert failed.returncode == 2 and "Fear & Greed download failed" in failed.stderr
+
+
+# ---- refusal summary of a backtest --------------------------------------------------------
+
+def test_refusal_tally_counts_per_guard_with_first_last_and_an_example():
+    from botpy_ext.guards.tally import RefusalTally
+
+    tally = RefusalTally()
+    assert tally.summary() == ["BOTPY guards: no entry refused"]
+    sector_refusal = Refusal("sector", "SOL/USDT: sector L1 full", None, "SOL/USDT")
+    streak = Refusal("losing_streak", "5 losses in a row", at(14), ALL_PAIRS)
+    tally.record(sector_refusal, at(12))
+    tally.record(streak, at(11))
+    tally.record(sector_refusal, at(13))
+    tally.record(sector_refusal, at(10))
+    assert tally.summary() == [
+        "BOTPY guards: 4 entry signal(s) refused",
+        "  sector: 3 refused, 2024-02-15 10:00 to 2024-02-15 13:00; e.g. SOL/USDT: sector L1 full",
+        "  losing_streak: 1 refused, 2024-02-15 11:00 to 2024-02-15 11:00; e.g. 5 losses in a "
+        "row (until 2024-02-15 14:00 UTC)",
+    ]
+    assert tally.as_dict()["sector"]["count"] == 3

@@ -15,5 +15,8 @@ class Refusal(NamedTuple):
     scope: str = ALL_PAIRS  # "*" (every pair) or the pair the refusal is about
 
     def text(self) -> str:
+        return f"{self.guard}: {self.detail()}"
+
+    def detail(self) -> str:
         until = f" (until {self.until:%Y-%m-%d %H:%M} UTC)" if self.until else ""
-        return f"{self.guard}: {self.reason}{until}"
+        return f"{self.reason}{until}"

@@ -18,6 +18,8 @@ from botpy_ext.parameters import CONFIG_KEY, check_type, param, span, spec_of, v
 SECTION = "botpy"
 # backtests only: the file each trade's frozen facts are journalled to (`botpy evaluate` sets it)
 TRADE_FACTS_KEY = "trade_facts_file"
+# backtests only: the file the guards' refusal counts are written to at the end (`botpy demo`)
+REFUSALS_KEY = "refusal_summary_file"
 GUARDS_KEY = "guards"
 MODES = ("virtual", "paper", "live", "backtest", "demo")
 ON_UNAVAILABLE = ("block", "allow")
@@ -142,9 +144,11 @@ def load(config: dict) -> GuardSettings:
     """The guard settings of a freqtrade config; OperationalException naming the key on error."""
     section = config.get(SECTION, {})
     try:
-        check_mapping(section, SECTION, {"mode", GUARDS_KEY, TRADE_FACTS_KEY, CONFIG_KEY[1]})
-        if not isinstance(section.get(TRADE_FACTS_KEY, ""), str):
-            raise ValueError(f"{SECTION}.{TRADE_FACTS_KEY} must be a file path")
+        check_mapping(section, SECTION,
+                      {"mode", GUARDS_KEY, TRADE_FACTS_KEY, REFUSALS_KEY, CONFIG_KEY[1]})
+        for key in (TRADE_FACTS_KEY, REFUSALS_KEY):
+            if not isinstance(section.get(key, ""), str):
+                raise ValueError(f"{SECTION}.{key} must be a file path")
         if "mode" in section and section["mode"] not in MODES:
             raise ValueError(f"{SECTION}.mode must be one of {list(MODES)}, "
                              f"got {section['mode']!r}")

@@ -7,6 +7,8 @@ installed here as freqtrade parameters).
 
 from __future__ import annotations
 
+import atexit
+import json
 import logging
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -34,7 +36,8 @@ from botpy_ext.guards.columns import COLUMNS as GUARD_COLUMNS
 from botpy_ext.guards.columns import guard_columns
 from botpy_ext.guards.refusal import Refusal
 from botpy_ext.guards.settings import SECTION as BOTPY_SECTION
-from botpy_ext.guards.settings import TRADE_FACTS_KEY
+from botpy_ext.guards.settings import REFUSALS_KEY, TRADE_FACTS_KEY
+from botpy_ext.guards.tally import RefusalTally
 from botpy_ext.guards.sources import GuardSources
 from botpy_ext.scanner.plot import PLOT_CONFIG
 from botpy_ext.setups.context import (
@@ -104,6 +107,12 @@ class BotpyStrategy(IStrategy):
             journal and config.get("runmode") == RunMode.BACKTEST) else None
         self._skip_idle = self.skip_idle_callbacks and config.get("runmode") in (
             RunMode.BACKTEST, RunMode.HYPEROPT)
+        # Backtests: the guards' refusals are counted and summed up once at the end (each one is
+        # a DEBUG line); dry-run/live log each one, message it and lock the pair.
+        self.refusals = RefusalTally()
+        if config.get("runmode") == RunMode.BACKTEST:
+            summary_file = config.get(BOTPY_SECTION, {}).get(REFUSALS_KEY)
+            atexit.register(self.summarise_refusals, Path(summary_file) if summary_file else None)
 
     def bot_start(self, **kwargs) -> None:
         self.engine_settings()  # refuse out-of-range parameter values at start-up
@@ -214,13 +223,25 @@ class BotpyStrategy(IStrategy):
         return candles.closed_before(current_time) if candles else None
 
     def report(self, pair: str, refusal: Refusal, current_time: datetime) -> None:
-        """Log a refused entry; in dry-run/live also a strategy message and a lock."""
-        logger.info("Entry refused for %s at %s by %s", pair, f"{current_time:%Y-%m-%d %H:%M}",
-                    refusal.text())
-        if self.dp.runmode in (RunMode.DRY_RUN, RunMode.LIVE):
-            self.dp.send_msg(f"\U0001f6e1 BOTPY guard {refusal.text()}")
-            until = refusal.until or current_time.replace(second=0, microsecond=0) + ONE_MINUTE
-            self.lock_pair(refusal.scope, until, reason=refusal.text())
+        """Dry-run/live: log a refused entry, send a strategy message, lock. Backtests: count it
+        for the summary at the end, one DEBUG line."""
+        live = self.dp.runmode in (RunMode.DRY_RUN, RunMode.LIVE)
+        logger.log(logging.INFO if live else logging.DEBUG, "Entry refused for %s at %s by %s",
+                   pair, f"{current_time:%Y-%m-%d %H:%M}", refusal.text())
+        if not live:
+            self.refusals.record(refusal, current_time)
+            return
+        self.dp.send_msg(f"\U0001f6e1 BOTPY guard {refusal.text()}")
+        until = refusal.until or current_time.replace(second=0, microsecond=0) + ONE_MINUTE
+        self.lock_pair(refusal.scope, until, reason=refusal.text())
+
+    def summarise_refusals(self, summary_file: Path | None) -> None:
+        """At the end of a backtest (freqtrade has no callback for it: at exit): one INFO line
+        per guard, and the counts as JSON to `botpy.refusal_summary_file` when set."""
+        for line in self.refusals.summary():
+            logger.info("%s", line)
+        if summary_file is not None:
+            summary_file.write_text(json.dumps(self.refusals.as_dict(), indent=1))
 
     # ---- sizing and scaling in ------------------------------------------------------------
 

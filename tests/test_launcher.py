@@ -1,0 +1,88 @@
+"""The `botpy` launcher as a user runs it: `botpy backtest` (simulator + freqtrade in one
+command, the guards summed up at the end) and a stop by SIGTERM, as systemd sends it, that
+leaves no process of the launcher behind."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import socket
+import subprocess
+from pathlib import Path
+
+import psutil
+import pytest
+import requests
+
+from botpy_ext.simulator.client_config import DEFAULT_BASE_URL
+from tests.helpers import (
+    BIN,
+    CONFIG_DIR,
+    STRATEGIES,
+    answers,
+    free_port,
+    freqtrade_env,
+    wait_until,
+)
+
+SIMULATOR_PORT = int(DEFAULT_BASE_URL.rsplit(":", 1)[1])
+
+
+@pytest.fixture
+def user_dir(tmp_path) -> Path:
+    """A copy of the repository's user directory (configs and strategy)."""
+    userdir = tmp_path / "user_data"
+    shutil.copytree(CONFIG_DIR, userdir / "config")
+    shutil.copytree(STRATEGIES, userdir / "strategies")
+    return userdir
+
+
+def port_taken(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_botpy_backtest_prints_the_report_and_the_guard_summary(user_dir, real_data):
+    result = subprocess.run(
+        [str(BIN / "botpy"), "--userdir", str(user_dir), "backtest", "--datadir", str(real_data),
+         "--timerange", "20230410-20230413", "--export", "none"],
+        capture_output=True, text=True, env=freqtrade_env(), timeout=600)
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log[-3000:]
+    assert "BACKTESTING REPORT" in result.stdout
+    assert "BOTPY guards: " in log
+    assert "Entry refused" not in log  # one summary, not a line per refusal
+    assert not port_taken(SIMULATOR_PORT)  # the simulator it started is stopped
+
+
+def test_sigterm_to_the_launcher_stops_freqtrade_and_the_simulator(user_dir, synthetic_market,
+                                                                   tmp_path):
+    api_port = free_port()
+    env = freqtrade_env(FREQTRADE__API_SERVER__LISTEN_PORT=str(api_port))
+    log = tmp_path / "launcher.log"
+    with log.open("w") as out:
+        launcher = subprocess.Popen(
+            [str(BIN / "botpy"), "--userdir", str(user_dir), "trade", "virtual", "--datadir",
+             str(synthetic_market), "--db-url", f"sqlite:///{tmp_path / 'virtual.sqlite'}"],
+            stdout=out, stderr=subprocess.STDOUT, env=env)
+    try:
+        wait_until(lambda: answers(f"http://127.0.0.1:{api_port}/api/v1/ping"), timeout=180)
+        children = psutil.Process(launcher.pid).children(recursive=True)
+        names = " ".join(" ".join(child.cmdline()[:3]) for child in children)
+        assert "freqtrade" in names and "botpy-sim" in names, names
+
+        launcher.send_signal(signal.SIGTERM)
+        # freqtrade's status: `freqtrade trade` treats SIGTERM like Ctrl-C and exits with 130
+        assert launcher.wait(timeout=90) == 130, log.read_text()[-3000:]
+        gone, alive = psutil.wait_procs(children, timeout=10)
+        assert not alive, [child.cmdline() for child in alive]
+        assert not port_taken(api_port) and not port_taken(SIMULATOR_PORT)
+        text = log.read_text()
+        assert "SIGTERM: passed on to" in text
+        assert "calling exit" in text  # freqtrade's own clean-up ran (worker.exit)
+    finally:
+        if launcher.poll() is None:
+            for child in psutil.Process(launcher.pid).children(recursive=True):
+                child.kill()
+            launcher.kill()
+

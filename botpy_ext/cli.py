@@ -6,6 +6,10 @@
     botpy fear-greed download        the Fear & Greed Index history, for backtests
     botpy dashboard                  the scanner view and History CSV export, next to the bot
     botpy evaluate --datadir DIR     walk-forward folds, baselines and statistics in one report
+    botpy backtest|hyperopt|lookahead [--datadir DIR] [freqtrade options]
+                                     the freqtrade command with the project's backtest config,
+                                     the offline simulator standing in for the exchange
+    botpy install-ui [--from DIR|ZIP] a FreqUI build where freqtrade serves it, offline
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from pathlib import Path
 
 import requests
 
+from botpy_ext.processes import Stopped, run_foreground, spawn, stop_signals_raise
 from botpy_ext.secrets import EXCHANGE_KEYS, api_secrets
 from botpy_ext.simulator.client_config import DEFAULT_BASE_URL
 
@@ -60,7 +65,7 @@ def simulator(datadir: Path, log: Path, *options: str, base_url: str = DEFAULT_B
     log.parent.mkdir(parents=True, exist_ok=True)
     port = base_url.rsplit(":", 1)[1]
     with log.open("w") as out:
-        proc = subprocess.Popen(
+        proc = spawn(
             [str(BIN / "botpy-sim"), "serve", "--datadir", str(datadir), "--port", port, *options],
             stdout=out, stderr=subprocess.STDOUT,
         )
@@ -106,8 +111,9 @@ def templates_dir() -> Path:
 
 
 def run_freqtrade(*args: str, env: dict[str, str] | None = None) -> int:
+    """freqtrade in the foreground: a stop signal to the launcher goes to it (processes.py)."""
     logger.info("freqtrade %s", " ".join(args))
-    return subprocess.call([str(BIN / "freqtrade"), *args], env=env)
+    return run_foreground([str(BIN / "freqtrade"), *args], env=env)
 
 
 def demo(args: argparse.Namespace) -> int:
@@ -118,22 +124,37 @@ def demo(args: argparse.Namespace) -> int:
     results = userdir / "backtest_results" / "demo"
     shutil.rmtree(results, ignore_errors=True)
     results.mkdir(parents=True)
+    refusals = results / "refusals.json"  # the guards' counts, written by the strategy at exit
+    overlay = results / "demo-config.json"
+    overlay.write_text(json.dumps({"botpy": {"refusal_summary_file": str(refusals.resolve())}}))
     with simulator(datadir, userdir / "logs" / "simulator.log"):
         code = run_freqtrade("test-pairlist", "-c", backtest_config, "--userdir", str(userdir))
         if code:
             return code
         code = run_freqtrade(
-            "backtesting", "-c", backtest_config, "--userdir", str(userdir),
+            "backtesting", "-c", backtest_config, "-c", str(overlay), "--userdir", str(userdir),
             "--datadir", str(datadir), "--strategy", "BotpyStrategy", "--export", "trades",
             "--backtest-directory", str(results), "--timerange", after_warmup(datadir),
         )
     if code == 0:
-        print(demo_summary(datadir, next(results.glob("*.zip"))))
+        print(demo_summary(datadir, next(results.glob("*.zip")), refusals))
     return code
 
 
-def demo_summary(datadir: Path, archive: Path) -> str:
-    """The backtest's result next to buy & hold of the same pairs over the same days."""
+NEXT_COMMANDS = (
+    ("botpy trade virtual", "the same strategy as a bot on the replayed market, FreqUI on "
+                            "http://127.0.0.1:8080 (`botpy secrets` for the login)"),
+    ("botpy install-ui", "FreqUI for that bot, from a local build (offline)"),
+    ("botpy dashboard", "the scanner view and the trade history CSV, next to the bot"),
+    ("botpy evaluate --datadir DIR --control", "walk-forward test folds against buy & hold, "
+                                               "SampleStrategy and random entries"),
+    ("botpy backtest --datadir DIR --timerange ...", "freqtrade backtesting on your candles"),
+)
+
+
+def demo_summary(datadir: Path, archive: Path, refusals: Path) -> str:
+    """The backtest's result next to buy & hold of the same pairs over the same days, per setup,
+    per exit reason and per guard, and the commands to try next."""
     from freqtrade.data.btanalysis import load_backtest_stats
 
     from botpy_ext.evaluation.baseline import buy_and_hold_pct
@@ -145,11 +166,67 @@ def demo_summary(datadir: Path, archive: Path) -> str:
                   for key in ("backtest_start", "backtest_end"))
     candles = {pair: read_candles(datadir, pair) for pair in datadir_pairs(datadir)}
     hold = buy_and_hold_pct(candles, Window(start, end + timedelta(minutes=1)), DEMO_FEE)
-    return (f"\nBOTPY demo, synthetic market {start:%Y-%m-%d} to {end:%Y-%m-%d}: BotpyStrategy "
-            f"{100 * stats['profit_total']:+.2f} % in {stats['total_trades']} trades (profit "
-            f"factor {stats['profit_factor']:.2f}, max drawdown "
-            f"{100 * stats['max_drawdown_account']:.2f} %); buy & hold of the same "
-            f"{len(candles)} pairs, equal weight: {hold:+.2f} %.")
+    refused = json.loads(refusals.read_text()) if refusals.exists() else None
+    lines = [
+        f"\nBOTPY demo, synthetic market {start:%Y-%m-%d} to {end:%Y-%m-%d}: BotpyStrategy "
+        f"{100 * stats['profit_total']:+.2f} % in {stats['total_trades']} trades (profit factor "
+        f"{stats['profit_factor']:.2f}, max drawdown {100 * stats['max_drawdown_account']:.2f} %)"
+        f"; buy & hold of the same {len(candles)} pairs, equal weight: {hold:+.2f} %.",
+        "  per setup:      " + per_setup(stats["results_per_enter_tag"]),
+        "  exits:          " + " | ".join(
+            f"{row['key']} {row['trades']}" for row in stats["exit_reason_summary"]
+            if row["key"] != "TOTAL"),
+        "  guard refusals: " + ("not recorded" if refused is None else " | ".join(
+            f"{guard} {row['count']}" for guard, row in sorted(
+                refused.items(), key=lambda item: -item[1]["count"])) or "none"),
+        "Next:",
+        *(f"  {command:<46} {what}" for command, what in NEXT_COMMANDS),
+    ]
+    return "\n".join(lines)
+
+
+def per_setup(tag_rows: list[dict]) -> str:
+    """Trades and profit (% of the starting balance) per setup, summed over its profiles."""
+    setups: dict[str, list[float]] = {}
+    for row in tag_rows:
+        if row["key"] == "TOTAL":
+            continue
+        totals = setups.setdefault(row["key"].split(":")[0], [0, 0.0])
+        totals[0] += row["trades"]
+        totals[1] += row["profit_total"]
+    return " | ".join(f"{setup} {trades} trades {100 * profit:+.2f} %"
+                      for setup, (trades, profit) in setups.items())
+
+
+# botpy command -> (freqtrade command, the project's config for it)
+WRAPPED = {
+    "backtest": ("backtesting", "backtest.json"),
+    "hyperopt": ("hyperopt", "backtest.json"),
+    "lookahead": ("lookahead-analysis", "analysis.json"),  # trade-history guards off
+}
+
+
+def wrapped_freqtrade(args: argparse.Namespace, extra: list[str]) -> int:
+    """The freqtrade command of `args.command` against the offline simulator: the project's
+    config first (a `-c` of the user's is merged over it), BotpyStrategy unless `--strategy`
+    names another, every other option as given; freqtrade's exit status."""
+    command, config = WRAPPED[args.command]
+    userdir = Path(args.userdir)
+    datadir = Path(args.datadir) if args.datadir else userdir / "data" / "synthetic"
+    options = ["-c", str(userdir / "config" / config), "--userdir", str(userdir),
+               "--datadir", str(datadir)]
+    if not args.datadir:
+        ensure_synthetic_market(datadir)
+        if not given(extra, "--timerange"):
+            options += ["--timerange", after_warmup(datadir)]
+    if not given(extra, "--strategy", "-s"):
+        options += ["--strategy", "BotpyStrategy"]
+    with simulator(datadir, userdir / "logs" / "simulator.log"):
+        return run_freqtrade(command, *options, *extra)
+
+
+def given(extra: list[str], *names: str) -> bool:
+    return any(item == name or item.startswith(f"{name}=") for item in extra for name in names)
 
 
 def trade(args: argparse.Namespace, extra: list[str]) -> int:
@@ -245,6 +322,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_arguments(commands.add_parser(
         "evaluate", help="walk-forward folds, baselines and statistics in one report"))
+    for name, (command, config) in WRAPPED.items():
+        wrapper = commands.add_parser(name, help=f"freqtrade {command} with user_data/config/"
+                                      f"{config}, offline (other options go to freqtrade)")
+        wrapper.add_argument("--datadir", help="candles to serve and test on (default: the "
+                             "synthetic market, after its warm-up)")
+    install_ui = commands.add_parser(
+        "install-ui", help="install a FreqUI build where freqtrade serves it (offline)")
+    install_ui.add_argument("--from", dest="source", help="a FreqUI build: a folder or a zip "
+                            "(default: ../shared/frequi/ when present, else `freqtrade "
+                            "install-ui` from the internet)")
     return parser
 
 
@@ -252,25 +339,39 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     argv = sys.argv[1:] if argv is None else argv
     args, extra = build_parser().parse_known_args(argv)
-    if extra and args.command != "trade":
+    if extra and args.command != "trade" and args.command not in WRAPPED:
         build_parser().error(f"unrecognized arguments: {' '.join(extra)}")
     try:
-        if args.command == "demo":
-            return demo(args)
-        if args.command == "trade":
-            return trade(args, extra)
-        if args.command == "fear-greed":
-            return download_fear_greed(args)
-        if args.command == "dashboard":
-            return dashboard(args)
-        if args.command == "evaluate":
-            from botpy_ext.evaluation.command import evaluate
-
-            return evaluate(args, Path(args.userdir), BIN, argv)
-        return show_secrets(args)
+        with stop_signals_raise():
+            return dispatch(args, extra, argv)
+    except Stopped as stop:
+        logger.info("%s: stopped", stop)
+        return stop.exit_code
     except LaunchError as exc:
         logger.error("%s", exc)
         return 2
+
+
+def dispatch(args: argparse.Namespace, extra: list[str], argv: list[str]) -> int:
+    if args.command == "demo":
+        return demo(args)
+    if args.command == "trade":
+        return trade(args, extra)
+    if args.command in WRAPPED:
+        return wrapped_freqtrade(args, extra)
+    if args.command == "fear-greed":
+        return download_fear_greed(args)
+    if args.command == "dashboard":
+        return dashboard(args)
+    if args.command == "install-ui":
+        from botpy_ext.frequi import install_ui
+
+        return install_ui(args)
+    if args.command == "evaluate":
+        from botpy_ext.evaluation.command import evaluate
+
+        return evaluate(args, Path(args.userdir), BIN, argv)
+    return show_secrets(args)
 
 
 if __name__ == "__main__":

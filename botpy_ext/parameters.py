@@ -145,6 +145,57 @@ def from_config(config: dict, groups: dict[str, type]) -> dict[str, dict[str, An
     return by_space
 
 
+def declared(groups: dict[str, type]) -> dict[str, Field]:
+    """Every settings field by its parameter name, `<group>_<field>`."""
+    return {f"{group}_{item.name}": item
+            for group, settings in groups.items() for item in fields(settings)}
+
+
+def from_parameter_file(document: Any, strategy_name: str, groups: dict[str, type],
+                        where: str) -> dict[str, dict[str, Any]]:
+    """The values of a strategy parameter file (hyperopt's export: `{"strategy_name": ...,
+    "params": {"buy": {...}, "sell": {...}}}`) by hyperopt space, read as freqtrade reads them:
+    a parameter only from its own space, other names ignored. A file of another strategy, a
+    wrong type or a value out of range is refused, naming `where` and the key."""
+    by_space: dict[str, dict[str, Any]] = {"buy": {}, "sell": {}}
+    try:
+        if not isinstance(document, dict) or document.get("strategy_name") != strategy_name:
+            found = document.get("strategy_name") if isinstance(document, dict) else document
+            raise ValueError(f"strategy_name must be {strategy_name!r}, got {found!r}")
+        spaces = document.get("params") or {}
+        if not isinstance(spaces, dict):
+            raise ValueError(f"params must be an object, got {spaces!r}")
+        for parameter, item in declared(groups).items():
+            space = spec_of(item).space or "buy"
+            values = spaces.get(space) or {}
+            if not isinstance(values, dict):
+                raise ValueError(f"params.{space} must be an object, got {values!r}")
+            if parameter in values:
+                value = values[parameter]
+                check_type(value, item.default, f"params.{space}.{parameter}")
+                check_range(item, value, f"params.{space}.{parameter}")
+                by_space[space][parameter] = value
+    except ValueError as exc:
+        raise OperationalException(f"Invalid parameter file {where}: {exc}") from None
+    return by_space
+
+
+def settings_with(groups: dict[str, type], values: dict[str, Any]) -> dict[str, Any]:
+    """Each group's settings with `values` (by parameter name) over the defaults. Each value
+    passes through its freqtrade parameter first, as in the strategy (a `DecimalParameter`
+    rounds: 0.0525 with 3 decimals runs as 0.052)."""
+    built_groups = {}
+    for group, settings in groups.items():
+        given = {}
+        for item in fields(settings):
+            if f"{group}_{item.name}" in values:
+                parameter = to_freqtrade(item)
+                parameter.value = values[f"{group}_{item.name}"]
+                given[item.name] = parameter.value
+        built_groups[group] = settings(**given)
+    return built_groups
+
+
 def markdown_table(groups: dict[str, type]) -> str:
     """The parameter reference of the docs, generated from the declarations."""
     rows = ["| parameter | default | range | hyperopt | description |", "|---|---|---|---|---|"]

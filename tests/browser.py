@@ -70,7 +70,8 @@ class Browser:
         deadline = time.monotonic() + timeout
         # right after Page.navigate the old or an empty document may still be there
         # (document.body null): an expression that throws counts as "not yet"
-        guarded = f"(() => {{ try {{ return Boolean({expression}); }} catch (e) {{ return false; }} }})()"
+        guarded = (f"(() => {{ try {{ return Boolean({expression}); }} "
+                   f"catch (e) {{ return false; }} }})()")
         while time.monotonic() < deadline:
             if self.evaluate(guarded):
                 return

@@ -279,4 +279,5 @@ class TradingBot:
                 self.proc.wait(timeout=120)
             except subprocess.TimeoutExpired:
                 self.kill()
-                raise AssertionError("freqtrade trade did not stop within 120 s of SIGTERM")
+                raise AssertionError(
+                    "freqtrade trade did not stop within 120 s of SIGTERM") from None

@@ -7,9 +7,9 @@ import json
 import subprocess
 import threading
 import time
-from pathlib import Path
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import numpy as np
 import pandas as pd

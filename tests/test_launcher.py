@@ -12,7 +12,6 @@ from pathlib import Path
 
 import psutil
 import pytest
-import requests
 
 from botpy_ext.simulator.client_config import DEFAULT_BASE_URL
 from tests.helpers import (

@@ -61,11 +61,14 @@ def test_the_hook_itself_imports_neither_freqtrade_nor_pandas():
 
 
 def test_no_file_is_added_to_freqtrade():
-    """The mechanism writes nothing into freqtrade's folder: every file there is freqtrade's."""
+    """The mechanism writes nothing into freqtrade's folder: every file there is freqtrade's,
+    except a FreqUI build in the folder `freqtrade install-ui` (and `botpy install-ui`) fills."""
     recorded = {str(f) for f in metadata.files("freqtrade") if f.parts[0] == "freqtrade"}
     package = Path(metadata.distribution("freqtrade").locate_file("freqtrade"))
+    ui_build = package / "rpc" / "api_server" / "ui" / "installed"
     on_disk = {str(p.relative_to(package.parent)) for p in package.rglob("*")
-               if p.is_file() and "__pycache__" not in p.parts}
+               if p.is_file() and "__pycache__" not in p.parts
+               and (not p.is_relative_to(ui_build) or p.name == ".gitkeep")}
     assert on_disk - recorded == set()
 
 

@@ -4,7 +4,9 @@ freqtrade loads it as `BotpyScannerPairList` (botpy_ext/freqtrade_plugins/pairli
 the list of the handler before it (StaticPairList, VolumePairList, ...): every `refresh_period`
 it fetches each pair's 1m/5m/15m/1h/4h candles (freqtrade's expiring candle cache: a timeframe
 is fetched again only after its next candle), runs the strategy's analysis on them and keeps the
-pairs whose setup fired or is qualified, or whose score reaches `min_score`, ranked.
+pairs whose setup fired or is qualified, or whose score reaches `min_score`, ranked. The analysis
+runs with the strategy's parameter values: its parameter file over the config's
+`botpy.parameters` over the defaults (`scanner.strategy_values`), read at start-up.
 """
 
 from __future__ import annotations
@@ -31,8 +33,14 @@ from botpy_ext.scanner.state import (
     table,
     write_json,
 )
+from botpy_ext.scanner.strategy_values import (
+    StrategyValues,
+    search_paths,
+    strategy_file,
+    strategy_name,
+    strategy_values,
+)
 from botpy_ext.setups.context import MARKET_4H, MARKET_PAIR, STARTUP_CANDLES
-from botpy_ext.setups.engine import EngineSettings
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +61,8 @@ class ScannerPairList(IPairList):
             raise OperationalException(f"Invalid config: {exc} ({self.name})") from None
         self.refresh_period = self.settings.refresh_period
         LoggingMixin.__init__(self, logger, self.refresh_period)
-        self.engine = EngineSettings()
+        self.strategy = self.strategy_values()
+        self.engine = self.strategy.engine
         self._candle_type = self._config.get("candle_type_def", "spot")
         self._rows: dict[str, ScanRow] = {}
         self._scanned: tuple[str, ...] = ()
@@ -71,6 +80,20 @@ class ScannerPairList(IPairList):
     def short_desc(self) -> str:
         return (f"{self.name} - BOTPY scanner: setups fired or qualified, or score >= "
                 f"{self.settings.min_score:g}; best {self.settings.number_assets}.")
+
+    def strategy_values(self) -> StrategyValues:
+        """The engine settings of the strategy the bot runs; without its file, the config's."""
+        name = strategy_name(self._config)
+        found = strategy_file(self._config)
+        if found is None:
+            folders = ", ".join(str(folder) for folder in search_paths(self._config))
+            logger.warning(f"{self.name}: no file defines the strategy {name} in {folders}: no "
+                           "parameter file read. Set `strategy_path` (or --strategy-path) to "
+                           "the strategy's folder.")
+        values = strategy_values(self._config, None if found is None else found.with_suffix(
+            ".json"))
+        logger.info(f"{self.name}: entry engine settings of {name}: {values.describe()}")
+        return values
 
     @property
     def json_path(self) -> Path | None:
@@ -109,10 +132,11 @@ class ScannerPairList(IPairList):
     def report(self, rows: list[ScanRow]) -> None:
         whitelist = kept(rows, self.settings.min_score, self.settings.number_assets)
         if self.settings.log_table:
-            logger.info(f"{self.name}: {len(rows)} pairs scanned, {len(whitelist)} kept\n"
-                        f"{table(rows, whitelist)}")
+            logger.info(f"{self.name}: {len(rows)} pairs scanned, {len(whitelist)} kept "
+                        f"(engine settings: {self.strategy.source})\n{table(rows, whitelist)}")
         if self.json_path is not None:
             write_json(self.json_path, document(
                 rows, whitelist, scanned_at=datetime.now(UTC),
                 refresh_period=self.refresh_period, min_score=self.settings.min_score,
-                number_assets=self.settings.number_assets))
+                number_assets=self.settings.number_assets,
+                parameters={"source": self.strategy.source, "changed": self.strategy.changed}))

@@ -118,14 +118,17 @@ def table(rows: list[ScanRow], whitelist: list[str]) -> str:
 
 
 def document(rows: list[ScanRow], whitelist: list[str], *, scanned_at: datetime,
-             refresh_period: int, min_score: float, number_assets: int) -> dict:
-    """The scanner JSON: the same rows as the log table, ranked, with what was kept."""
+             refresh_period: int, min_score: float, number_assets: int,
+             parameters: dict | None = None) -> dict:
+    """The scanner JSON: the same rows as the log table, ranked, with what was kept and the
+    engine settings scanned with (`parameters`: their source and the values not at default)."""
     return {
         "version": JSON_VERSION,
         "scanned_at": scanned_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
         "refresh_period": refresh_period,
         "min_score": min_score,
         "number_assets": number_assets,
+        "parameters": parameters,
         "dots": list(DOTS),
         "whitelist": whitelist,
         "rows": [{**asdict(row), "kept": row.pair in whitelist,

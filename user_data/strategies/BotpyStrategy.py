@@ -23,7 +23,7 @@ from botpy_ext.evaluation.control import random_entries
 from botpy_ext.exits import sizing
 from botpy_ext.exits.candles import CandleArrays
 from botpy_ext.exits.journal import FactsJournal
-from botpy_ext.exits.settings import PROFILE_SETTINGS, TRADE_SETTINGS_GROUPS, TradeSettings
+from botpy_ext.exits.settings import PROFILE_SETTINGS, TradeSettings
 from botpy_ext.exits.stops import (
     TradeFacts,
     current_stop,
@@ -35,11 +35,12 @@ from botpy_ext.exits.stops import (
 from botpy_ext.guards.columns import COLUMNS as GUARD_COLUMNS
 from botpy_ext.guards.columns import guard_columns
 from botpy_ext.guards.refusal import Refusal
-from botpy_ext.guards.settings import SECTION as BOTPY_SECTION
 from botpy_ext.guards.settings import REFUSALS_KEY, TRADE_FACTS_KEY
-from botpy_ext.guards.tally import RefusalTally
+from botpy_ext.guards.settings import SECTION as BOTPY_SECTION
 from botpy_ext.guards.sources import GuardSources
+from botpy_ext.guards.tally import RefusalTally
 from botpy_ext.scanner.plot import PLOT_CONFIG
+from botpy_ext.scanner.strategy_values import STRATEGY_GROUPS
 from botpy_ext.setups.context import (
     INFORMATIVE_TIMEFRAMES,
     MARKET_4H,
@@ -56,7 +57,7 @@ STOP_EXITS = {"stop_loss", "stoploss_on_exchange", "trailing_stop_loss"}
 ONE_MINUTE = timedelta(minutes=1)
 CALLBACK_COLUMNS = ("close", "atr_15m", *GUARD_COLUMNS)  # read from the last closed candle
 logger = logging.getLogger(__name__)
-PARAMETER_GROUPS = {**SETTINGS_GROUPS, **TRADE_SETTINGS_GROUPS}
+PARAMETER_GROUPS = STRATEGY_GROUPS  # one declaration, shared with the scanner
 
 
 class BotpyStrategy(IStrategy):

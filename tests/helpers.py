@@ -218,16 +218,19 @@ def refusals(log: str) -> pd.DataFrame:
 class TradingBot:
     """`freqtrade trade` with BotpyStrategy, driven through its REST API."""
 
-    def __init__(self, config: Path, userdir: Path, port: int, log: Path, pair: str) -> None:
+    def __init__(self, config: Path, userdir: Path, port: int, log: Path, pair: str,
+                 secrets: dict[str, str] = TEST_SECRETS) -> None:
         self.config, self.userdir, self.port, self.log = config, userdir, port, log
         self.pair = pair  # the pair open_trade and last_candle look at
+        self.secrets = secrets  # the API server's login (FREQTRADE__API_SERVER__* variables)
+        self.login = ("botpy", secrets["FREQTRADE__API_SERVER__PASSWORD"])
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
             [str(BIN / "freqtrade"), "trade", "-c", str(self.config), "--userdir",
              str(self.userdir), "--strategy", "BotpyStrategy", "--strategy-path", str(STRATEGIES)],
-            cwd=REPO, env=freqtrade_env(**TEST_SECRETS), stdout=subprocess.DEVNULL,
+            cwd=REPO, env=freqtrade_env(**self.secrets), stdout=subprocess.DEVNULL,
             stderr=self.log.open("a"),
         )
         # the API answers before the bot's first loop; forceenter needs the state "running"
@@ -249,12 +252,11 @@ class TradingBot:
 
     def get(self, path: str) -> requests.Response:
         return requests.get(f"http://127.0.0.1:{self.port}/api/v1/{path}", timeout=10,
-                            auth=("botpy", TEST_SECRETS["FREQTRADE__API_SERVER__PASSWORD"]))
+                            auth=self.login)
 
     def post(self, path: str, payload: dict) -> requests.Response:
         return requests.post(f"http://127.0.0.1:{self.port}/api/v1/{path}", json=payload,
-                             timeout=30,
-                             auth=("botpy", TEST_SECRETS["FREQTRADE__API_SERVER__PASSWORD"]))
+                             timeout=30, auth=self.login)
 
     def open_trade(self) -> dict | None:
         trades = [t for t in self.get("status").json() if t["pair"] == self.pair]

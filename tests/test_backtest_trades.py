@@ -172,10 +172,10 @@ def busy_times(trades: pd.DataFrame) -> set:
 
 def test_skipping_idle_callbacks_changes_no_trade(trades, synthetic_market, tmp_path_factory,
                                                   userdir):
-    """The backtest switches position adjustment and custom ROI off while no open trade can use
-    them; with every callback on every candle (BotpyEveryCallback) the trades are the same, to
-    the order and the cent. The window has both scale-ins and take-profits, so both switches
-    are exercised."""
+    """The backtest switches position adjustment, custom ROI and the custom stop off while no
+    open trade can use them; with every callback on every candle (BotpyEveryCallback) the trades
+    are the same, to the order and the cent. The window has scale-ins, take-profits and stops
+    moved by the ladder, so every switch is exercised."""
     timerange = f"{TIMERANGE[0].replace('-', '')}-{TIMERANGE[1].replace('-', '')}"
     reference = backtest_botpy_trades(
         synthetic_market, tmp_path_factory.mktemp("every_callback"), userdir, timerange,

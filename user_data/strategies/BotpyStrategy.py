@@ -77,9 +77,9 @@ class BotpyStrategy(IStrategy):
     position_adjustment_enable = True
     max_entry_position_adjustment = 1
     plot_config = PLOT_CONFIG
-    # Backtesting only: switch position adjustment and custom ROI off while no open trade can
-    # use them (see `skip_idle_callbacks`). The same trades, fewer deep copies; False runs every
-    # callback on every candle, as dry-run and live do.
+    # Backtesting only: switch position adjustment, custom ROI and the custom stop off while no
+    # open trade can use them (see `switch_idle_callbacks`). The same trades, fewer deep copies;
+    # False runs every callback on every candle, as dry-run and live do.
     skip_idle_callbacks = True
 
     def __init__(self, config: dict) -> None:
@@ -180,20 +180,24 @@ class BotpyStrategy(IStrategy):
         self._settings.clear()
         self.guards.refresh(current_time)
         if self._skip_idle:
-            self.switch_idle_callbacks(Trade.get_open_trades())
+            self.switch_idle_callbacks(Trade.get_open_trades(), current_time)
 
-    def switch_idle_callbacks(self, open_trades: list[Trade]) -> None:
-        """Turn position adjustment and custom ROI on only while an open trade can use them.
+    def switch_idle_callbacks(self, open_trades: list[Trade], now: datetime) -> None:
+        """Turn position adjustment, custom ROI and the custom stop on only while an open trade
+        can use them.
 
         freqtrade deep-copies the trade (with its orders) for every callback, for every open
         trade on every candle: a backtest of long trades spends most of its time copying. Only
         a trade that has not had its scale-in look can scale in, only a trade with a
-        take-profit can reach it; a trade not yet frozen counts as both. Called at the start of
-        each candle; an entry that fills during the candle switches custom ROI on at once (its
-        entry candle can reach the target), its scale-in look comes on the next candle anyway.
+        take-profit can reach it, and the ladder's stop only moves when a trade's highest
+        closed high moved since the stop was last placed; a trade not yet frozen counts as all
+        three. Called at the start of each candle; an entry fill during the candle switches
+        custom ROI and the stop on at once (the stop is placed right after the fill, the entry
+        candle can reach the target), the scale-in look comes on the next candle anyway.
         """
         self.position_adjustment_enable = any(self.awaits_scale_in(t) for t in open_trades)
         self.use_custom_roi = any(self.has_take_profit(t) for t in open_trades)
+        self.use_custom_stoploss = any(self.ladder_may_move(t, now) for t in open_trades)
 
     def awaits_scale_in(self, trade: Trade) -> bool:
         facts = self.facts(trade)
@@ -205,6 +209,10 @@ class BotpyStrategy(IStrategy):
         if facts is None:
             return True
         return take_profit_price(facts, self.profile_exits(facts.profile)) is not None
+
+    def ladder_may_move(self, trade: Trade, now: datetime) -> bool:
+        placed = self.memory(trade).get("placed_high")  # see custom_stoploss
+        return placed is None or self.closed_high(trade, now) != placed
 
     def confirm_trade_entry(self, pair: str, order_type: str, amount: float, rate: float,
                             time_in_force: str, current_time: datetime, entry_tag: str | None,
@@ -309,6 +317,8 @@ class BotpyStrategy(IStrategy):
 
     def order_filled(self, pair: str, trade: Trade, order: Order, current_time: datetime,
                      **kwargs) -> None:
+        if order.ft_order_side == trade.entry_side and self._skip_idle:
+            self.use_custom_stoploss = True  # freqtrade places the stop right after the fill
         if order.ft_order_side == trade.entry_side and self.facts(trade) is None:
             setup, profile = parse_tag(trade.enter_tag)
             facts = freeze(setup, profile, order.safe_price,
@@ -334,13 +344,21 @@ class BotpyStrategy(IStrategy):
         first = trade.stake_amount
         return first / settings.initial_fraction if sizing.scales_in(setup, settings) else first
 
+    def closed_high(self, trade: Trade, now: datetime) -> float:
+        """Highest high of the trade's closed candles at `now`, once per trade and candle."""
+        memory = self.memory(trade)
+        if memory.get("high_at") != now:
+            memory["high"] = self._candles[trade.pair].highest_closed_high(trade.open_date_utc,
+                                                                          now)
+            memory["high_at"] = now
+        return memory["high"]
+
     def ladder_stop(self, pair: str, trade: Trade, facts: TradeFacts, current_time: datetime):
         """The ladder's stop at `current_time`, computed once per trade and candle."""
         memory = self.memory(trade)
         if memory.get("ladder_at") != current_time:
-            highest = self._candles[pair].highest_closed_high(trade.open_date_utc, current_time)
             memory["ladder"] = current_stop(
-                facts, max(highest, facts.entry), trade.open_rate,
+                facts, max(self.closed_high(trade, current_time), facts.entry), trade.open_rate,
                 trade.fee_open + trade.fee_close, self.profile_exits(facts.profile),
                 self.trade_settings())
             memory["ladder_at"] = current_time
@@ -353,6 +371,7 @@ class BotpyStrategy(IStrategy):
         if facts is None:
             return None
         stop = self.ladder_stop(pair, trade, facts, current_time)
+        self.memory(trade)["placed_high"] = self.closed_high(trade, current_time)
         if self.remembered(trade, STAGE) != stop.stage:
             self.remember(trade, STAGE, stop.stage)
         price = stop.price

@@ -282,6 +282,20 @@ def detail_value(label: str) -> str:
             "?.parentElement.nextElementSibling?.innerText")
 
 
+def select_trade(browser: Browser, attempts: int = 6) -> None:
+    """Click the trade's row until the Trade Detail panel shows it: FreqUI re-renders the table
+    when its periodic refresh answers, and a click during that re-render is lost."""
+    shown = f"{detail_value('Pair')} === '{TRADE_PAIR}'"
+    for _ in range(attempts):
+        click(browser, TRADE_ROW)
+        try:
+            browser.wait_for(shown, timeout=5)
+            return
+        except AssertionError:
+            continue
+    browser.wait_for(shown, timeout=1)  # fails with the expression in the message
+
+
 def test_trade_view_shows_the_setup_tag_and_the_guard_lock(frequi_bot, tmp_path):
     trip_sector_guard(frequi_bot)  # a fresh lock for the page to show
     browser = Browser(tmp_path / "profile", width=1400, height=1350)
@@ -289,7 +303,7 @@ def test_trade_view_shows_the_setup_tag_and_the_guard_lock(frequi_bot, tmp_path)
         log_in(browser, frequi_bot)
         browser.open(f"http://127.0.0.1:{frequi_bot.port}/trade")
         browser.wait_for(TRADE_ROW)
-        click(browser, TRADE_ROW)  # selects the trade: the Trade Detail panel shows it
+        select_trade(browser)
         browser.wait_for(f"{detail_value('Entry tag')} === '{ENTRY_TAG}'")
         assert browser.evaluate(detail_value("Pair")) == TRADE_PAIR
         click(browser, "document.querySelector('[role=tab][id$=trigger-pair-locks]')")
@@ -301,8 +315,6 @@ def test_trade_view_shows_the_setup_tag_and_the_guard_lock(frequi_bot, tmp_path)
         screenshot(browser, tmp_path, "frequi-trade.png")
     finally:
         browser.close()
-
-
 
 
 def plot_configurator_list(index: int) -> str:

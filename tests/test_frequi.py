@@ -297,7 +297,6 @@ def select_trade(browser: Browser, attempts: int = 6) -> None:
 
 
 def test_trade_view_shows_the_setup_tag_and_the_guard_lock(frequi_bot, tmp_path):
-    trip_sector_guard(frequi_bot)  # a fresh lock for the page to show
     browser = Browser(tmp_path / "profile", width=1400, height=1350)
     try:
         log_in(browser, frequi_bot)
@@ -306,6 +305,8 @@ def test_trade_view_shows_the_setup_tag_and_the_guard_lock(frequi_bot, tmp_path)
         select_trade(browser)
         browser.wait_for(f"{detail_value('Entry tag')} === '{ENTRY_TAG}'")
         assert browser.evaluate(detail_value("Pair")) == TRADE_PAIR
+        # a fresh lock (at least 60 s) for the page to show, however slow the steps before
+        trip_sector_guard(frequi_bot)
         click(browser, "document.querySelector('[role=tab][id$=trigger-pair-locks]')")
         browser.wait_for(f"{LOCK_ROWS}.length > 0")
         rows = browser.evaluate(LOCK_ROWS)

@@ -15,7 +15,7 @@ import logging
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 logger = logging.getLogger("botpy")
@@ -52,30 +52,30 @@ def run_foreground(command: Sequence[str], **popen: object) -> int:
 
 
 @contextmanager
-def forwarding_to(proc: subprocess.Popen) -> Iterator[None]:
+def stop_signals_handled_by(handler: Callable[[int, object], None]) -> Iterator[None]:
+    """SIGTERM and SIGINT go to `handler` inside the block; the previous handlers after it."""
+    previous = {signum: signal.signal(signum, handler) for signum in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+
+
+def forwarding_to(proc: subprocess.Popen):
+    """Inside the block a stop signal is passed on to `proc` (the launcher keeps waiting)."""
     def forward(signum: int, frame: object) -> None:
         logger.info("%s: passed on to %s (pid %d), waiting for it to finish",
                     signal.Signals(signum).name, proc.args[0], proc.pid)
         proc.send_signal(signum)
 
-    previous = {signum: signal.signal(signum, forward) for signum in STOP_SIGNALS}
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+    return stop_signals_handled_by(forward)
 
 
-@contextmanager
-def stop_signals_raise() -> Iterator[None]:
+def stop_signals_raise():
     """Between children (e.g. while the simulator starts): a stop signal raises `Stopped`, so
     the `finally` blocks that stop the children run."""
     def stop(signum: int, frame: object) -> None:
         raise Stopped(signum)
 
-    previous = {signum: signal.signal(signum, stop) for signum in STOP_SIGNALS}
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+    return stop_signals_handled_by(stop)

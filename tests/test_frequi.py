@@ -12,6 +12,8 @@ import stat
 import subprocess
 import time
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -296,11 +298,20 @@ def select_trade(browser: Browser, attempts: int = 6) -> None:
     browser.wait_for(shown, timeout=1)  # fails with the expression in the message
 
 
-def test_trade_view_shows_the_setup_tag_and_the_guard_lock(frequi_bot, tmp_path):
-    browser = Browser(tmp_path / "profile", width=1400, height=1350)
+@contextmanager
+def frequi_page(bot: TradingBot, tmp_path: Path, page: str, height: int) -> Iterator[Browser]:
+    """Headless Chromium logged in to FreqUI, on `page` (e.g. "trade"); closed afterwards."""
+    browser = Browser(tmp_path / "profile", width=1400, height=height)
     try:
-        log_in(browser, frequi_bot)
-        browser.open(f"http://127.0.0.1:{frequi_bot.port}/trade")
+        log_in(browser, bot)
+        browser.open(f"http://127.0.0.1:{bot.port}/{page}")
+        yield browser
+    finally:
+        browser.close()
+
+
+def test_trade_view_shows_the_setup_tag_and_the_guard_lock(frequi_bot, tmp_path):
+    with frequi_page(frequi_bot, tmp_path, "trade", height=1350) as browser:
         browser.wait_for(TRADE_ROW)
         select_trade(browser)
         browser.wait_for(f"{detail_value('Entry tag')} === '{ENTRY_TAG}'")
@@ -314,8 +325,6 @@ def test_trade_view_shows_the_setup_tag_and_the_guard_lock(frequi_bot, tmp_path)
         browser.evaluate("window.scrollTo(0, 0)")
         time.sleep(0.5)
         screenshot(browser, tmp_path, "frequi-trade.png")
-    finally:
-        browser.close()
 
 
 def plot_configurator_list(index: int) -> str:
@@ -340,10 +349,7 @@ def hover_chart(browser: Browser) -> None:
 
 
 def test_chart_loads_the_strategy_plot_config_with_its_subplots(frequi_bot, tmp_path):
-    browser = Browser(tmp_path / "profile", width=1400, height=1000)
-    try:
-        log_in(browser, frequi_bot)
-        browser.open(f"http://127.0.0.1:{frequi_bot.port}/graph")
+    with frequi_page(frequi_bot, tmp_path, "graph", height=1000) as browser:
         browser.wait_for(CHART)
         click(browser, "document.querySelector('button[title=\"Plot configurator\"]')")
         browser.wait_for(f"{TARGET_PLOTS}.length > 0")
@@ -362,5 +368,3 @@ def test_chart_loads_the_strategy_plot_config_with_its_subplots(frequi_bot, tmp_
         columns = [c for plot in PLOT_CONFIG["subplots"].values() for c in plot]
         assert set(subplots + list(PLOT_CONFIG["main_plot"]) + columns) <= set(tooltip), tooltip
         screenshot(browser, tmp_path, "frequi-chart.png")
-    finally:
-        browser.close()

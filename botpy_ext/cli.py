@@ -10,6 +10,9 @@
                                      the freqtrade command with the project's backtest config,
                                      the offline simulator standing in for the exchange
     botpy install-ui [--from DIR|ZIP] a FreqUI build where freqtrade serves it, offline
+    botpy parity --datadir DIR --start ISO --hours H [--speed K] [--faults JSON]
+                                     the same window traded in Virtual mode and backtested,
+                                     compared trade by trade
 """
 
 from __future__ import annotations
@@ -327,6 +330,10 @@ def build_parser() -> argparse.ArgumentParser:
                                       f"{config}, offline (other options go to freqtrade)")
         wrapper.add_argument("--datadir", help="candles to serve and test on (default: the "
                              "synthetic market, after its warm-up)")
+    from botpy_ext.parity.command import add_arguments as add_parity_arguments
+
+    add_parity_arguments(commands.add_parser(
+        "parity", help="the same window in Virtual mode and in a backtest, trade by trade"))
     install_ui = commands.add_parser(
         "install-ui", help="install a FreqUI build where freqtrade serves it (offline)")
     install_ui.add_argument("--from", dest="source", help="a FreqUI build: a folder or a zip "
@@ -367,6 +374,10 @@ def dispatch(args: argparse.Namespace, extra: list[str], argv: list[str]) -> int
         from botpy_ext.frequi import install_ui
 
         return install_ui(args)
+    if args.command == "parity":
+        from botpy_ext.parity.command import parity
+
+        return parity(args, Path(args.userdir), BIN)
     if args.command == "evaluate":
         from botpy_ext.evaluation.command import evaluate
 

@@ -159,9 +159,17 @@ class BotpyStrategy(IStrategy):
         settings = self.engine_settings()
         if settings.trend.market:
             informative[MARKET_4H] = self.dp.get_pair_dataframe(MARKET_PAIR, "4h")
+        missing = [name for name, frame in informative.items() if frame.empty]
+        if missing:
+            # the exchange did not deliver them (errors, a gap): no signal rather than a guess
+            logger.warning("%s: no %s candles: no entry signal on this candle", metadata["pair"],
+                           ", ".join(missing))
+            return dataframe.assign(entry_tag="")
         analysed = analyse(dataframe, informative, settings)
         btc = self.dp.get_pair_dataframe(MARKET_PAIR, self.timeframe)
-        analysed = guard_columns(analysed, informative["1h"], btc, self.guards.settings)
+        # no BTC candles: the breaker's columns say so and its check refuses the entry
+        analysed = guard_columns(analysed, informative["1h"], None if btc.empty else btc,
+                                 self.guards.settings)
         self._candles[metadata["pair"]] = CandleArrays.of(analysed, CALLBACK_COLUMNS)
         return analysed
 

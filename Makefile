@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 WHEELHOUSE := $(VENV)/wheelhouse
 
-.PHONY: install demo test bench virtual paper secrets clean
+.PHONY: install demo test bench parity virtual paper secrets clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,3 +37,6 @@ clean:
 
 bench: $(INSTALLED)
 	$(BIN)/python -m botpy_ext.benchmark
+
+parity: $(INSTALLED)
+	$(BIN)/python -m botpy_ext.parity.suite

@@ -48,10 +48,10 @@ def analysed(synthetic_market):
 
 def trade_facts(trade, analysed):
     setup, profile = parse_tag(trade["enter_tag"])
-    first = trade["orders"][0]["safe_price"]
-    atr = analysed(trade["pair"]).loc[trade["open_date"] - ONE_MINUTE, "atr_15m"]
+    signal = analysed(trade["pair"]).loc[trade["open_date"] - ONE_MINUTE]
     exits = PROFILE_SETTINGS.get(profile, PROFILE_SETTINGS["sniper"])()
-    return freeze(setup, profile, first, atr, 0.0, exits, TradeSettings())
+    # levels are measured from the signal candle's close (the synthetic market's next open)
+    return freeze(setup, profile, signal["close"], signal["atr_15m"], 0.0, exits, TradeSettings())
 
 
 def managed(trades: pd.DataFrame) -> pd.DataFrame:
@@ -128,9 +128,8 @@ def test_scaling_in_exactly_on_confirming_candles(trades, analysed):
         entries = [o for o in trade["orders"] if o["ft_is_entry"]]
         candles = analysed(trade["pair"])
         entry_candle = candles.loc[trade["open_date"]]
-        following = candles.loc[trade["open_date"] + ONE_MINUTE]
-        confirmed = sizing.confirms(entry_candle["open"], entry_candle["close"],
-                                    entries[0]["safe_price"], following["open"])
+        assert entries[0]["safe_price"] == entry_candle["open"]  # a backtest fills at the open
+        confirmed = sizing.confirms(entry_candle["open"], entry_candle["close"])
         if len(entries) == 2:
             assert confirmed, (trade["pair"], trade["open_date"])  # never without confirmation
             second = pd.Timestamp(entries[1]["order_filled_timestamp"], unit="ms", tz="UTC")

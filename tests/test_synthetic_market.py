@@ -436,3 +436,13 @@ def test_ignition_and_flash_exit(truth: dict, load) -> None:
         assert df["high"].iloc[exit_row] <= highest
         assert df["low"].iloc[exit_row] <= highest * (1 - 0.025)
         assert ep["details"]["highest_high"] == pytest.approx(highest)
+
+
+def test_a_dense_market_plants_the_whole_schedule_in_one_afternoon() -> None:
+    from botpy_ext.synthetic.generator import DENSE_DAY, EXTRA_SCHEDULE, SCHEDULE, schedule
+
+    planned = schedule(30, dense=True)
+    assert [slot for slot, _ in planned] == list(SCHEDULE + EXTRA_SCHEDULE)
+    assert {slot.kind: day for slot, day in planned if day != DENSE_DAY} == {
+        "btc_dump": DENSE_DAY + 1}
+    assert {day for _, day in schedule(75)} != {DENSE_DAY}  # the default spreads them out

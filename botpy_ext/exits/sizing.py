@@ -27,8 +27,10 @@ def first_stake(full: float, setup: str, trade: TradeSettings, min_stake: float 
     return min(stake, max_stake)
 
 
-def confirms(candle_open: float, candle_close: float, first_entry: float,
-             current_rate: float) -> bool:
-    """The candle after the entry confirms the move: it closed bullish, above the first entry
-    price, and price is still above the entry now (never add to a losing or stalling trade)."""
-    return candle_close > candle_open and candle_close > first_entry and current_rate > first_entry
+def confirms(candle_open: float, candle_close: float) -> bool:
+    """The entry candle confirms the move: it closed bullish (never add to a stalling or falling
+    trade). Judged on the closed candle alone, which live and backtests see alike: not on the
+    fill price (a backtest fills at the open, a live fill seconds and a spread away) nor on the
+    price at the moment of the look (a backtest looks at the next open, a live bot whenever its
+    loop gets there), see docs/parity.md."""
+    return candle_close > candle_open

@@ -1,11 +1,10 @@
-"""One clock for every process of a parity run, `speed` times faster than the wall clock.
+"""The fake clock of a parity run, `speed` times faster than the wall clock.
 
-libfaketime (Debian's `faketime` package) fakes a process's clock from an absolute start and a
-rate, counted from the moment the process starts: `FAKETIME="@2023-04-20 00:00:00 x10"`. Two
-processes started with the same spec at different moments would disagree, so each child gets
-the spec of the shared clock at the moment it is started: `fake = fake_anchor + speed × (real −
-real_anchor)`. Specs have whole seconds, so a child is started right when the shared clock passes
-a whole second (at most 1/speed s of waiting).
+Debian's `faketime` wrapper (libfaketime) starts the run's process tree on
+`FAKETIME="@<start> x<speed>"`; with FAKETIME_DONT_RESET=1 every process of the tree continues
+that one clock (see `clock_tree`). The runner itself stays on real time and follows the tree's
+clock through `FakeClock`: `fake = fake_anchor + speed × (real − real_anchor)`. Specs have whole
+seconds, so the tree is started right when the runner's estimate passes a whole second.
 """
 
 from __future__ import annotations
@@ -13,12 +12,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
-LIBFAKETIME_GLOBS = ("/usr/lib/*/faketime/libfaketimeMT.so.1",
-                     "/usr/lib/faketime/libfaketimeMT.so.1",
-                     "/usr/local/lib/faketime/libfaketimeMT.so.1")
-INSTALL_HINT = "install libfaketime (Debian/Ubuntu: `apt-get install faketime`)"
+INSTALL_HINT = "install libfaketime and its wrapper (Debian/Ubuntu: `apt-get install faketime`)"
 
 
 @dataclass(frozen=True)
@@ -56,17 +51,3 @@ def faketime_spec(fake_second: int, speed: float) -> str:
     """libfaketime's FAKETIME value: start at `fake_second` (UTC) and run `speed` times faster."""
     moment = datetime.fromtimestamp(fake_second, tz=UTC)
     return f"@{moment:%Y-%m-%d %H:%M:%S} x{speed:g}"
-
-
-def faketime_env(library: Path, fake_second: int, speed: float) -> dict[str, str]:
-    """Environment variables that start a child on the shared clock (TZ=UTC: the spec is UTC)."""
-    return {"LD_PRELOAD": str(library), "FAKETIME": faketime_spec(fake_second, speed),
-            "FAKETIME_DONT_RESET": "1", "TZ": "UTC"}
-
-
-def find_libfaketime() -> Path | None:
-    for pattern in LIBFAKETIME_GLOBS:
-        found = sorted(Path("/").glob(pattern.lstrip("/")))
-        if found:
-            return found[0]
-    return None

@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -27,7 +30,7 @@ from pathlib import Path
 
 import requests
 
-from botpy_ext.parity.clock import INSTALL_HINT, FakeClock, faketime_env, find_libfaketime
+from botpy_ext.parity.clock import INSTALL_HINT, FakeClock, faketime_spec
 from botpy_ext.processes import spawn
 from botpy_ext.secrets import API_SECRETS, new_token
 from botpy_ext.simulator.faults import Faults
@@ -186,40 +189,67 @@ class BotApi:
 
 def run_virtual(window: Window, setup: Setup, out: Path, speed: float, faults: Faults
                 ) -> RunResult:
-    library = find_libfaketime()
-    if library is None:
+    """The simulator and the bot run as one process tree on one fake clock (`clock_tree`)."""
+    wrapper = shutil.which("faketime")
+    if wrapper is None:
         raise ParityError(f"botpy parity runs freqtrade on a fake clock: {INSTALL_HINT}")
     out.mkdir(parents=True, exist_ok=True)
     begin = window.start.timestamp() + CANDLE.total_seconds()  # the bot starts trading here
-    clock = FakeClock(begin - START_LEAD_REAL_S * speed - 5 * speed, speed, time.time())
     sim_port, api_port = free_port(), free_port()
+    base = f"http://127.0.0.1:{sim_port}"
     secrets = api_secrets()
-
-    def on_clock() -> dict[str, str]:
-        return faketime_env(library, clock.next_whole_second(), speed)
-
-    sim_env = on_clock()
-    replay_from = -(-int(clock.now() + 1) // 60) * 60  # a whole minute still ahead: offset 0
-    sim_options = ["--clock", "replay", "--start", datetime.fromtimestamp(
-        replay_from, tz=UTC).isoformat(), *fault_options(faults)]
-    with simulator(setup, window.datadir, sim_port, out / "simulator.log", sim_options,
-                   env=process_env(sim_env)) as base:
-        config = out / "config.json"
-        config.write_text(json.dumps(virtual_overlay(setup, base, out, api_port, speed),
-                                     indent=2))
-        log = out / "freqtrade.log"
-        log.unlink(missing_ok=True)
-        bot = spawn([str(setup.python_bin / "freqtrade"), "trade", "-c", str(config),
-                     "--userdir", str(setup.userdir), "--logfile", str(log)],
-                    stdout=subprocess.DEVNULL, stderr=(out / "freqtrade.stderr").open("w"),
-                    env=process_env(on_clock() | secrets))
-        try:
-            api = BotApi(api_port, secrets["FREQTRADE__API_SERVER__PASSWORD"])
-            trades, notes = drive(api, bot, log, clock, window)
-        finally:
-            stop(bot)
+    config = out / "config.json"
+    config.write_text(json.dumps(virtual_overlay(setup, base, out, api_port, speed), indent=2))
+    log = out / "freqtrade.log"
+    log.unlink(missing_ok=True)
+    spec = out / "clock-tree.json"
+    spec.write_text(json.dumps({
+        "simulator": [str(setup.python_bin / "botpy-sim"), "serve", "--datadir",
+                      str(window.datadir), "--port", str(sim_port), "--clock", "wall",
+                      *fault_options(faults)],
+        "simulator_log": str(out / "simulator.log"), "ping": f"{base}/api/v3/ping",
+        "bot": [str(setup.python_bin / "freqtrade"), "trade", "-c", str(config), "--userdir",
+                str(setup.userdir), "--logfile", str(log)],
+        "bot_log": str(out / "freqtrade.stderr"),
+    }, indent=1))
+    clock = FakeClock(begin - (START_LEAD_REAL_S + 5) * speed, speed, time.time())
+    second = clock.next_whole_second()
+    tree = spawn([wrapper, "-f", faketime_spec(second, speed), str(setup.python_bin / "python"),
+                  "-m", "botpy_ext.parity.clock_tree", str(spec)],
+                 env=process_env(secrets | {"FAKETIME_DONT_RESET": "1", "TZ": "UTC"}),
+                 stdout=(out / "clock-tree.log").open("w"), stderr=subprocess.STDOUT)
+    try:
+        wait_for(lambda: answers(f"{base}/api/v3/ping"), tree, out / "clock-tree.log",
+                 "the simulator", 60)
+        clock = calibrated(clock, base)
+        api = BotApi(api_port, secrets["FREQTRADE__API_SERVER__PASSWORD"])
+        trades, notes = drive(api, tree, log, clock, window)
+    finally:
+        stop_tree(tree)
     notes["speed"] = speed
     return RunResult(trades, log.read_text(), 1000.0, notes)
+
+
+def calibrated(clock: FakeClock, base: str) -> FakeClock:
+    """The runner's estimate of the tree's clock, corrected by the simulator's own time (the
+    wrapper's start-up made the tree's clock start a little after the spec's second)."""
+    before = time.time()
+    served = requests.get(f"{base}/api/v3/time", timeout=5).json()["serverTime"] / 1000
+    real = (before + time.time()) / 2
+    return FakeClock(clock.fake_anchor + served - clock.now(real), clock.speed,
+                     clock.real_anchor)
+
+
+def stop_tree(tree: subprocess.Popen) -> None:
+    """SIGTERM to the tree's session: the wrapper and the clock tree, which passes it on to the
+    bot, waits for it, then stops the simulator."""
+    if tree.poll() is None:
+        os.killpg(tree.pid, signal.SIGTERM)
+        try:
+            tree.wait(timeout=180)
+        except subprocess.TimeoutExpired:
+            os.killpg(tree.pid, signal.SIGKILL)
+            tree.wait(timeout=30)
 
 
 REQUEST_TIMEOUT_REAL_MS = 20_000  # the exchange client's timeout, in real milliseconds
@@ -240,8 +270,7 @@ def virtual_overlay(setup: Setup, base: str, out: Path, api_port: int, speed: fl
 
 
 def process_env(extra: dict[str, str]) -> dict[str, str]:
-    import os
-
+    """The caller's environment without freqtrade overrides or another fake clock."""
     base = {k: v for k, v in os.environ.items()
             if not k.startswith(("FREQTRADE__", "FAKETIME")) and k not in (
                 "LD_PRELOAD", "PYTEST_VERSION")}

@@ -1,7 +1,7 @@
 """`botpy-sim`: serve a datadir as an offline Binance, or generate the synthetic market.
 
     botpy-sim serve --datadir DIR [--port 8765] [--clock replay --start 2024-01-20T12:00]
-    botpy-sim generate --seed 7 --days 75 --out DIR [--no-episodes]
+    botpy-sim generate --seed 7 --days 75 --out DIR [--no-episodes | --dense]
 """
 
 from __future__ import annotations
@@ -50,6 +50,8 @@ def default_replay_start(pairs: dict[str, PairData], warmup_days: float) -> int:
 def build_clock(args: argparse.Namespace, pairs: dict[str, PairData]) -> Clock:
     if args.clock == "static":
         return static_clock()
+    if args.clock == "wall":
+        return Clock(replay=True)  # offset 0: the dataset's own times, the (faked) wall clock
     start = args.start if args.start is not None else default_replay_start(pairs, args.warmup_days)
     if args.clock == "frozen":
         return frozen_clock(start, align=args.align or "4h")
@@ -112,8 +114,11 @@ def generate(args: argparse.Namespace) -> int:
     from botpy_ext.synthetic import generate_market, write_market
 
     try:
+        if args.dense and args.no_episodes:
+            raise ValueError("--dense plants the episodes closer together: not with "
+                             "--no-episodes")
         market = generate_market(args.seed, args.days, start=args.start,
-                                 episodes=not args.no_episodes)
+                                 episodes=not args.no_episodes, dense=args.dense)
     except ValueError as exc:
         logger.error("%s", exc)
         return 2
@@ -133,6 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--out", required=True, help="datadir to write the feather files into")
     gen.add_argument("--no-episodes", action="store_true", help="plant no episode: a pure "
                      "noise market (the texture alone)")
+    gen.add_argument("--dense", action="store_true", help="plant every episode within one "
+                     "afternoon (day 14, 13:30-16:00 UTC; the BTC dump the day after): a short "
+                     "window with many signals, for `botpy parity`")
     gen.set_defaults(func=generate)
     return parser
 
@@ -142,9 +150,11 @@ def add_serve_parser(commands) -> None:
     srv.add_argument("--datadir", required=True, help="freqtrade datadir with *.feather candles")
     srv.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     srv.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default %(default)s)")
-    srv.add_argument("--clock", choices=["static", "replay", "frozen"], default="static",
+    srv.add_argument("--clock", choices=["static", "replay", "frozen", "wall"],
+                     default="static",
                      help="static: all candles visible; replay: the data runs with the wall "
-                     "clock; frozen: the market at --start, standing still")
+                     "clock; frozen: the market at --start, standing still; wall: replay at the "
+                     "dataset's own times (for a clock faked to the past, `botpy parity`)")
     srv.add_argument("--start", type=parse_time_ms, default=None,
                      help="replay/frozen: dataset time (ISO, UTC) that is 'now' when the server "
                      "starts")

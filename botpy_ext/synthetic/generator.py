@@ -54,6 +54,8 @@ MIN_DAYS = 30  # shortest market the episode schedule fits in
 WARMUP_DAYS = 12  # no episode before this (EMA50 on 4h needs 200 h of history)
 TAIL_DAYS = 3  # no episode in the last days
 FULL_SCHEDULE_DAYS = 60  # from this length on, a second precision and momentum episode
+DENSE_DAY = WARMUP_DAYS + 2  # --dense: every episode on this day's afternoon (13:30-16:00 UTC)
+DENSE_NEXT_DAY = ("btc_dump",)  # its 30 min breaker would block the others: the day after
 FEATHER_OPTIONS = {"compression": "lz4", "compression_level": 9}  # freqtrade's own format
 TREND_ADX_LEVEL = 25.0  # an hour counts as trending when ADX14(1h) is above this
 
@@ -135,14 +137,16 @@ class SyntheticMarket:
     pairs: tuple[PairSpec, ...]
     candles: dict[str, pd.DataFrame]
     episodes: tuple[EpisodeRecord, ...]
+    dense: bool = False  # the whole schedule within one afternoon
 
 
 def generate_market(seed: int, days: int, start: str = "2024-01-01", *,
-                    episodes: bool = True) -> SyntheticMarket:
+                    episodes: bool = True, dense: bool = False) -> SyntheticMarket:
     """Market of ``days`` days of 1m candles from ``start`` (a UTC midnight), fully determined
     by ``seed``. Without ``episodes`` it is pure noise: the texture alone (fat-tailed returns,
     volatility regimes, BTC as the market factor) and no planted setup, the market a strategy
-    without an edge must mostly wait on."""
+    without an edge must mostly wait on. ``dense`` plants the whole schedule within one
+    afternoon (`DENSE_DAY`), a short window with many signals (`botpy parity`)."""
     if episodes and days < MIN_DAYS:
         raise ValueError(
             f"days={days} is too short for the episode schedule: need at least {MIN_DAYS} days"
@@ -151,12 +155,12 @@ def generate_market(seed: int, days: int, start: str = "2024-01-01", *,
     paths = texture_paths(seed, days, start_time)
     records: tuple[EpisodeRecord, ...] = ()
     if episodes:
-        paths, records = plant_schedule(paths, schedule(days), start_time)
+        paths, records = plant_schedule(paths, schedule(days, dense), start_time)
         paths[BTC_PAIR] = clear_btc_breaker(paths[BTC_PAIR],
                                             _unblocked_signals(records, start_time))
     candles = {pair: path.candles() for pair, path in paths.items()}
     logger.info("synthetic market seed=%s days=%s: %s episodes", seed, days, len(records))
-    return SyntheticMarket(seed, days, start_time, PAIRS, candles, records)
+    return SyntheticMarket(seed, days, start_time, PAIRS, candles, records, dense)
 
 
 def _parse_start(start: str) -> pd.Timestamp:
@@ -167,8 +171,12 @@ def _parse_start(start: str) -> pd.Timestamp:
     return time
 
 
-def schedule(days: int) -> list[tuple[Slot, int]]:
-    """Slots with their day index, spread evenly between the warm-up and the tail."""
+def schedule(days: int, dense: bool = False) -> list[tuple[Slot, int]]:
+    """Slots with their day index, spread evenly between the warm-up and the tail; `dense`:
+    all on `DENSE_DAY` at their own time of day (the BTC dump on the day after)."""
+    if dense:
+        return [(slot, DENSE_DAY + (slot.kind in DENSE_NEXT_DAY))
+                for slot in SCHEDULE + EXTRA_SCHEDULE]
     slots = SCHEDULE + EXTRA_SCHEDULE if days >= FULL_SCHEDULE_DAYS else SCHEDULE
     span = days - WARMUP_DAYS - TAIL_DAYS
     return [(slot, WARMUP_DAYS + i * span // len(slots)) for i, slot in enumerate(slots)]
@@ -313,6 +321,7 @@ def market_info(market: SyntheticMarket) -> dict[str, Any]:
         "seed": market.seed,
         "start": iso(market.start),
         "days": market.days,
+        "dense": market.dense,
         "timeframes": list(TIMEFRAMES),
         "pairs": pairs,
     }

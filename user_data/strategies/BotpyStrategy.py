@@ -70,6 +70,12 @@ class BotpyStrategy(IStrategy):
     # Exits are managed per trade (custom_stoploss, custom_roi). The static stop is only the
     # last-resort net behind the widest initial stop (trade_max_stop, 9 %); ROI never fires.
     stoploss = -0.10
+    # Market orders: filled at once live, as a backtest assumes (it fills at the candle's open).
+    # A limit order at the book's edge can miss a moving market and fill a candle later or
+    # never (measured with `botpy parity`, docs/parity.md).
+    order_types = {"entry": "market", "exit": "market", "emergency_exit": "market",
+                   "force_entry": "market", "force_exit": "market", "stoploss": "market",
+                   "stoploss_on_exchange": False}
     use_custom_stoploss = True
     use_custom_roi = True
     minimal_roi = {"0": 100.0}
@@ -108,6 +114,10 @@ class BotpyStrategy(IStrategy):
             journal and config.get("runmode") == RunMode.BACKTEST) else None
         self._skip_idle = self.skip_idle_callbacks and config.get("runmode") in (
             RunMode.BACKTEST, RunMode.HYPEROPT)
+        # Dry-run/live: `custom_exit` takes a take-profit that a candle's high reached between
+        # two loops of the bot (freqtrade calls it only with exit signals on; there are none)
+        if self._persist:
+            self.use_exit_signal = True
         # Backtests: the guards' refusals are counted and summed up once at the end (each one is
         # a DEBUG line); dry-run/live log each one, message it and lock the pair.
         self.refusals = RefusalTally()
@@ -291,8 +301,7 @@ class BotpyStrategy(IStrategy):
         if last["date"] < entry_candle:
             return None  # the entry candle has not closed yet
         self.remember(trade, SCALE_DECIDED, True)  # one look, right after the entry candle
-        if last["date"] > entry_candle or not sizing.confirms(
-                last["open"], last["close"], facts.entry, current_rate):
+        if last["date"] > entry_candle or not sizing.confirms(last["open"], last["close"]):
             return None
         if current_rate <= self.ladder_stop(trade.pair, trade, facts, current_time).price:
             return None  # the ladder is closing this trade: never add to it
@@ -329,11 +338,11 @@ class BotpyStrategy(IStrategy):
             self.use_custom_stoploss = True  # freqtrade places the stop right after the fill
         if order.ft_order_side == trade.entry_side and self.facts(trade) is None:
             setup, profile = parse_tag(trade.enter_tag)
-            facts = freeze(setup, profile, order.safe_price,
-                           self.signal_atr(pair, trade.open_date_utc.replace(second=0,
-                                                                            microsecond=0)),
-                           self.full_stake(trade, setup), self.profile_exits(profile),
-                           self.trade_settings())
+            entry_candle = trade.open_date_utc.replace(second=0, microsecond=0)
+            signal = self.last_closed(pair, entry_candle)
+            facts = freeze(setup, profile, reference_price(signal, order.safe_price),
+                           self.signal_atr(pair, entry_candle), self.full_stake(trade, setup),
+                           self.profile_exits(profile), self.trade_settings())
             self.remember(trade, FACTS, facts.as_dict())
             if self._facts_journal:
                 self._facts_journal.write(pair, trade.open_date_utc, facts)
@@ -391,6 +400,22 @@ class BotpyStrategy(IStrategy):
         return stoploss_from_absolute(min(price, current_rate * (1 - 1e-6)), current_rate,
                                       is_short=False, leverage=trade.leverage)
 
+    def custom_exit(self, pair: str, trade: Trade, current_time: datetime, current_rate: float,
+                    current_profit: float, **kwargs) -> str | None:
+        """Dry-run/live only: the take-profit also counts when a closed candle's high reached it.
+        A backtest takes it inside the candle whose high reaches it; a bot checks its price once
+        a loop and misses a high between two loops. It then exits at the next loop, at the
+        price of that moment, with the same reason (docs/parity.md)."""
+        roi = self.custom_roi(pair, trade, current_time, 0, trade.enter_tag, trade.exit_side)
+        candles = self._candles.get(pair)
+        if roi is None or candles is None:
+            return None
+        after_entry = trade.open_date_utc.replace(second=0, microsecond=0) + ONE_MINUTE
+        high = candles.highest_closed_high(after_entry, current_time)
+        # the same test as freqtrade's ROI: the profit after fees at that price
+        reached = high > 0 and trade.calc_profit_ratio(high) >= roi
+        return "take_profit" if reached else None
+
     def custom_roi(self, pair: str, trade: Trade, current_time: datetime, trade_duration: int,
                    entry_tag: str | None, side: str, **kwargs) -> float | None:
         facts = self.facts(trade)
@@ -398,16 +423,31 @@ class BotpyStrategy(IStrategy):
         return None if target is None else target / trade.open_rate - 1
 
 
+def reference_price(signal_candle: dict | None, fill_price: float) -> float:
+    """The price a trade's stop, R and targets are measured from: the close of the candle the
+    setup fired on. A backtest fills at the next open (on continuous markets the same price or
+    a tick away); a live bot fills seconds later, across the spread. Levels from the candle are
+    the same in both, and do not depend on how fast the bot was (docs/parity.md). The fill price
+    only when the candle is not known."""
+    return float(signal_candle["close"]) if signal_candle else fill_price
+
+
 def rename_exit(trade: Trade, reason: str) -> None:
     """Name the exit after the stop stage that closed the trade.
 
     freqtrade hands callbacks a deep copy of the trade, so the reason is set on the bot's own
     object, found through `Trade.get_trades_proxy` (the database session live, the backtest's
-    open trades in backtesting); the fill is processed before freqtrade closes the trade.
+    trades in backtesting; freqtrade commits after the callback). A backtest calls
+    `order_filled` before it closes the trade, dry-run/live after: the trade is looked for among
+    the open ones first, then among the closed ones. (Only the open ones were searched before,
+    so live exits kept freqtrade's names, `roi` and `trailing_stop_loss`: found by
+    `botpy parity`.)
     """
-    for own in Trade.get_trades_proxy(pair=trade.pair, is_open=True):
-        if own.id == trade.id:
-            own.exit_reason = reason
+    for is_open in (True, False):
+        for own in Trade.get_trades_proxy(pair=trade.pair, is_open=is_open):
+            if own.id == trade.id:
+                own.exit_reason = reason
+                return
 
 
 parameters.install(BotpyStrategy, PARAMETER_GROUPS)

@@ -128,3 +128,11 @@ def test_the_fake_clock_runs_speed_times_faster_from_its_anchor():
     assert clock.real_at(1_000_060.0) == 503.0
     assert faketime_spec(1681369200, 20.0) == "@2023-04-13 07:00:00 x20"
     assert faketime_spec(1681369200, 1.0) == "@2023-04-13 07:00:00 x1"
+
+
+def test_two_runs_reports_compare_through_their_json():
+    from botpy_ext.parity import speed
+
+    rows = compare.compare(records(trade()), records(trade(entry=12)))
+    report = {"rows": [row.as_dict() for row in rows], "speed": 1}
+    assert speed.virtual_trades(report) == records(trade(entry=12))

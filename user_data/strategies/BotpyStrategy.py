@@ -70,12 +70,10 @@ class BotpyStrategy(IStrategy):
     # Exits are managed per trade (custom_stoploss, custom_roi). The static stop is only the
     # last-resort net behind the widest initial stop (trade_max_stop, 9 %); ROI never fires.
     stoploss = -0.10
-    # Market orders: filled at once live, as a backtest assumes (it fills at the candle's open).
-    # A limit order at the book's edge can miss a moving market and fill a candle later or
-    # never (measured with `botpy parity`, docs/parity.md).
-    order_types = {"entry": "market", "exit": "market", "emergency_exit": "market",
-                   "force_entry": "market", "force_exit": "market", "stoploss": "market",
-                   "stoploss_on_exchange": False}
+    # order_types stay freqtrade's defaults (limit), so a config written by `freqtrade
+    # new-config` (price_side "same") runs as it is. The project's configs (base.json) switch to
+    # market orders at the other side of the book: filled at once live, as a backtest assumes;
+    # a limit order at the bid can miss a breakout (measured with `botpy parity`, docs/parity.md).
     use_custom_stoploss = True
     use_custom_roi = True
     minimal_roi = {"0": 100.0}

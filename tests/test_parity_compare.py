@@ -136,3 +136,19 @@ def test_two_runs_reports_compare_through_their_json():
     rows = compare.compare(records(trade()), records(trade(entry=12)))
     report = {"rows": [row.as_dict() for row in rows], "speed": 1}
     assert speed.virtual_trades(report) == records(trade(entry=12))
+
+
+def test_missing_data_refusals_count_as_failing_closed():
+    log = "\n".join([
+        "2023-04-13 07:10:01 - BotpyStrategy - INFO - Entry refused for ETH/USDT at "
+        "2023-04-13 07:10 by btc_breaker: BTC/USDT 1m candle missing: cannot rule out a BTC dump",
+        "2023-04-13 07:11:01 - BotpyStrategy - INFO - Entry refused for ETH/USDT at "
+        "2023-04-13 07:11 by losing_streak: 3 losses in a row",
+        "2023-04-13 07:12:01 - BotpyStrategy - WARNING - SOL/USDT: no 5m, 15m candles: "
+        "no entry signal on this candle",
+    ])
+    closed = compare.fail_closed(log)
+    assert closed["entries_refused_missing_data"] == 1
+    assert closed["signals_dropped_missing_candles"] == 1
+    assert closed["examples"] == ["ETH/USDT 07:10: btc_breaker: BTC/USDT 1m candle missing: "
+                                  "cannot rule out a BTC dump"]

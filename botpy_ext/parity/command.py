@@ -116,6 +116,7 @@ def build_report(window: Window, args: argparse.Namespace, faults: Faults, virtu
         "summary": summary.as_dict(),
         "targets_failed": compare.Targets().failures(summary),
         "integrity": checked.as_dict(),
+        "fail_closed": compare.fail_closed(virtual.log),
         "virtual": virtual.notes,
         "rows": [row.as_dict() for row in rows],
     }
@@ -136,6 +137,9 @@ def render(report: dict) -> str:
         f"profit: backtest {summary['profit_backtest_pct']:+.2f} %, Virtual "
         f"{summary['profit_virtual_pct']:+.2f} %, gap {summary['profit_gap_pp']:.2f} pp",
         "integrity: " + ", ".join(f"{k} {v}" for k, v in report["integrity"].items()),
+        "fail closed (Virtual): {entries_refused_missing_data} entries refused for missing data, "
+        "{signals_dropped_missing_candles} signals dropped for missing candles"
+        .format(**report["fail_closed"]),
         "targets: " + ("; ".join(report["targets_failed"]) or "met"),
     ]
     return "\n".join(lines)

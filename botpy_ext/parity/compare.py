@@ -85,6 +85,22 @@ def refusals_in(log: str) -> list[Refusal]:
                     m["text"].strip()) for m in REFUSAL_LINE.finditer(log)]
 
 
+MISSING_DATA = re.compile(r"missing|unavailable|no \S+(, \S+)* candles", re.IGNORECASE)
+NO_SIGNAL_LINE = re.compile(r"(?P<pair>\S+): no (?P<what>.+) candles: no entry signal",
+                            re.MULTILINE)
+
+
+def fail_closed(log: str) -> dict:
+    """How a run met missing data (under faults): entries the guards refused because their data
+    was missing, and candles whose signal was dropped because informative candles were missing.
+    Both count the bot failing closed; an entry taken on missing data would be neither."""
+    refused = [r for r in refusals_in(log) if MISSING_DATA.search(r.text)]
+    dropped = NO_SIGNAL_LINE.findall(log)
+    return {"entries_refused_missing_data": len(refused),
+            "signals_dropped_missing_candles": len(dropped),
+            "examples": [f"{r.pair} {r.candle:%H:%M}: {r.text}" for r in refused[:3]]}
+
+
 @dataclass
 class Row:
     """One line of the comparison: a matched pair of trades, or a trade one side alone made."""

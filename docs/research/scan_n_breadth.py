@@ -17,9 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
-from scan_d_to_h import (HORIZON, SEED, WARMUP, analysed_frames, first_of_episode,
-                          net_r)
+from scan_d_to_h import HORIZON, SEED, WARMUP, analysed_frames, first_of_episode, net_r
 
 BREADTH = 2 / 3
 

@@ -152,3 +152,18 @@ def test_missing_data_refusals_count_as_failing_closed():
     assert closed["signals_dropped_missing_candles"] == 1
     assert closed["examples"] == ["ETH/USDT 07:10: btc_breaker: BTC/USDT 1m candle missing: "
                                   "cannot rule out a BTC dump"]
+
+
+def test_the_suite_table_has_one_line_per_window():
+    from botpy_ext.parity import suite
+
+    summary = compare.summarise(compare.compare(records(trade()), records(trade())), 1000.0)
+    window = {"speed": 10.0, "summary": summary.as_dict(), "targets_failed": [],
+              "integrity": integrity.check([], []).as_dict(),
+              "fail_closed": compare.fail_closed("")}
+    lines = suite.table({"dense": window, "broken": {"error": "botpy parity exited with 2"}})
+    lines = lines.splitlines()
+    assert len(lines) == 4
+    assert lines[2].startswith("| dense | 10 | 1 / 1 | 100.0 % | 100.0 % |")
+    assert "intact (0 orders)" in lines[2] and "0 refused, 0 dropped | met |" in lines[2]
+    assert "exited with 2" in lines[3]

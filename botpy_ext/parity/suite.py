@@ -65,9 +65,36 @@ def run(window: ParityWindow, speed: float) -> dict:
     report = out / "report.json"
     if code or not report.exists():
         return {"error": f"botpy parity exited with {code}", "command": command}
-    full = json.loads(report.read_text())
-    return {key: full[key] for key in ("window", "speed", "faults", "summary", "targets_failed",
-                                       "integrity")} | {"command": " ".join(command[1:])}
+    return figures(json.loads(report.read_text())) | {"command": " ".join(command[1:])}
+
+
+def figures(report: dict) -> dict:
+    """What `.parity/report.json` keeps of one window's full report."""
+    return {key: report.get(key) for key in ("window", "speed", "faults", "summary",
+                                             "targets_failed", "integrity", "fail_closed")}
+
+
+def table(results: dict[str, dict]) -> str:
+    """The windows' figures as the Markdown table of docs/parity.md."""
+    lines = ["| window | K | trades backtest / Virtual | entries identical | exits same | "
+             "profit backtest / Virtual | gap | integrity | failed closed | targets |",
+             "|---|---:|---|---:|---:|---|---:|---|---|---|"]
+    for name, result in results.items():
+        if "error" in result:
+            lines.append(f"| {name} | | {result['error']} | | | | | | | |")
+            continue
+        s, closed = result["summary"], result.get("fail_closed") or {}
+        integrity = "intact" if result["integrity"]["intact"] else ", ".join(
+            f"{k} {v}" for k, v in result["integrity"].items() if v and k != "orders")
+        lines.append(
+            f"| {name} | {result['speed']:g} | {s['trades_backtest']} / {s['trades_virtual']} | "
+            f"{s['entries_identical_pct']:.1f} % | {s['exits_same_reason_pct']:.1f} % | "
+            f"{s['profit_backtest_pct']:+.2f} % / {s['profit_virtual_pct']:+.2f} % | "
+            f"{s['profit_gap_pp']:.2f} pp | {integrity} ({result['integrity']['orders']} orders) | "
+            f"{closed.get('entries_refused_missing_data', '—')} refused, "
+            f"{closed.get('signals_dropped_missing_candles', '—')} dropped | "
+            f"{'; '.join(result['targets_failed']) or 'met'} |")
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,17 +103,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", choices=[w.name for w in WINDOWS],
                         help="run only these windows (the others keep their last figures)")
     parser.add_argument("--speed", type=float, default=10.0, help="replay speed K")
+    parser.add_argument("--table", action="store_true",
+                        help="print the last figures as a Markdown table and run nothing")
     args = parser.parse_args(argv)
-    ensure_dense_market()
-    OUT.mkdir(exist_ok=True)
     path = OUT / "report.json"
     results = json.loads(path.read_text()).get("windows", {}) if path.exists() else {}
+    if args.table:  # from each window's own report, the newest figures
+        print(table({w.name: figures(json.loads((OUT / w.name / "report.json").read_text()))
+                     for w in WINDOWS if (OUT / w.name / "report.json").exists()}))
+        return 0
+    ensure_dense_market()
+    OUT.mkdir(exist_ok=True)
     for window in WINDOWS:
         if args.only and window.name not in args.only:
             continue
         results[window.name] = run(window, args.speed)
         path.write_text(json.dumps({"windows": results}, indent=1))
     logger.info("Parity report: %s", path)
+    print(table(results))
     return 0 if all("error" not in r for r in results.values()) else 1
 
 

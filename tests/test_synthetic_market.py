@@ -446,3 +446,17 @@ def test_a_dense_market_plants_the_whole_schedule_in_one_afternoon() -> None:
     assert {slot.kind: day for slot, day in planned if day != DENSE_DAY} == {
         "btc_dump": DENSE_DAY + 1}
     assert {day for _, day in schedule(75)} != {DENSE_DAY}  # the default spreads them out
+
+
+def test_the_dense_window_holds_ten_signals_of_every_setup(tmp_path: Path) -> None:
+    """The window `make parity` and the CI parity test replay (issue 14: at least 10 entry
+    signals over several pairs and setups)."""
+    from datetime import UTC, datetime
+
+    from botpy_ext.parity.signals import window_signals
+
+    write_market(generate_market(7, 30, dense=True), tmp_path)
+    found = window_signals(tmp_path, datetime(2024, 1, 15, 13, 0, tzinfo=UTC),
+                           datetime(2024, 1, 15, 16, 30, tzinfo=UTC))
+    assert found["signal_candles"] >= 10 and found["pairs"] >= 5
+    assert found["setups"] == ["ignition", "momentum", "precision"]

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from botpy_ext.parity import compare, integrity
 from botpy_ext.parity.runner import ParityError, Setup, Window, run_backtest, run_virtual
+from botpy_ext.parity.signals import window_signals
 from botpy_ext.simulator.faults import Faults
 
 logger = logging.getLogger("botpy")
@@ -91,6 +92,7 @@ def parity(args: argparse.Namespace, userdir: Path, python_bin: Path) -> int:
         logger.error("%s", exc)
         return 2
     report = build_report(window, args, faults, virtual, backtest,
+                          window_signals(window.datadir, window.start, window.end),
                           integrity.check(*integrity.read_database(out / "virtual" /
                                                                    "trades.sqlite")))
     (out / "report.json").write_text(json.dumps(report, indent=1))
@@ -101,7 +103,7 @@ def parity(args: argparse.Namespace, userdir: Path, python_bin: Path) -> int:
 
 
 def build_report(window: Window, args: argparse.Namespace, faults: Faults, virtual, backtest,
-                 checked: integrity.Integrity) -> dict:
+                 signals: dict, checked: integrity.Integrity) -> dict:
     rows = compare.compare(
         [compare.TradeRecord.from_freqtrade(t) for t in backtest.trades],
         [compare.TradeRecord.from_freqtrade(t) for t in virtual.trades],
@@ -110,6 +112,7 @@ def build_report(window: Window, args: argparse.Namespace, faults: Faults, virtu
     return {
         "window": {"datadir": str(window.datadir), "start": window.start.isoformat(),
                    "end": window.end.isoformat(), "hours": window.hours},
+        "signals": signals,
         "speed": args.speed,
         "faults": faults.as_dict(),
         "configs": list(args.config),
@@ -128,8 +131,11 @@ def render(report: dict) -> str:
     for row in report["rows"]:
         lines.append(f"{row['pair']:<11} {cell(row['backtest']):<34} {cell(row['virtual']):<34} "
                      + ("; ".join(row["differences"]) or "same"))
+    signals = report["signals"]
     lines += [
         "",
+        f"window: {signals['signal_candles']} entry signal candles on {signals['pairs']} pairs "
+        f"({', '.join(signals['setups'])})",
         f"trades: backtest {summary['trades_backtest']}, Virtual {summary['trades_virtual']}, "
         f"matched {summary['matched']}",
         f"entries identical (pair, tag, candle): {summary['entries_identical_pct']:.1f} %",

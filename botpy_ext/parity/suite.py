@@ -70,7 +70,7 @@ def run(window: ParityWindow, speed: float) -> dict:
 
 def figures(report: dict) -> dict:
     """What `.parity/report.json` keeps of one window's full report."""
-    return {key: report.get(key) for key in ("window", "speed", "faults", "summary",
+    return {key: report.get(key) for key in ("window", "signals", "speed", "faults", "summary",
                                              "targets_failed", "integrity", "fail_closed")}
 
 

@@ -207,7 +207,7 @@ def run_virtual(window: Window, setup: Setup, out: Path, speed: float, faults: F
         "simulator": [str(setup.python_bin / "botpy-sim"), "serve", "--datadir",
                       str(window.datadir), "--port", str(sim_port), "--clock", "wall",
                       *fault_options(faults)],
-        "simulator_log": str(out / "simulator.log"), "ping": f"{base}/api/v3/ping",
+        "simulator_log": str(out / "simulator.log"), "ping": f"{base}/_sim/status",
         "bot": [str(setup.python_bin / "freqtrade"), "trade", "-c", str(config), "--userdir",
                 str(setup.userdir), "--logfile", str(log)],
         "bot_log": str(out / "freqtrade.stderr"),
@@ -219,7 +219,7 @@ def run_virtual(window: Window, setup: Setup, out: Path, speed: float, faults: F
                  env=process_env(secrets | {"FAKETIME_DONT_RESET": "1", "TZ": "UTC"}),
                  stdout=(out / "clock-tree.log").open("w"), stderr=subprocess.STDOUT)
     try:
-        wait_for(lambda: answers(f"{base}/api/v3/ping"), tree, out / "clock-tree.log",
+        wait_for(lambda: answers(f"{base}/_sim/status"), tree, out / "clock-tree.log",
                  "the simulator", 60)
         clock = calibrated(clock, base)
         api = BotApi(api_port, secrets["FREQTRADE__API_SERVER__PASSWORD"])
@@ -232,9 +232,10 @@ def run_virtual(window: Window, setup: Setup, out: Path, speed: float, faults: F
 
 def calibrated(clock: FakeClock, base: str) -> FakeClock:
     """The runner's estimate of the tree's clock, corrected by the simulator's own time (the
-    wrapper's start-up made the tree's clock start a little after the spec's second)."""
+    wrapper's start-up made the tree's clock start a little after the spec's second). Read from
+    the simulator's admin route, which its faults leave alone."""
     before = time.time()
-    served = requests.get(f"{base}/api/v3/time", timeout=5).json()["serverTime"] / 1000
+    served = requests.get(f"{base}/_sim/status", timeout=5).json()["now_ms"] / 1000
     real = (before + time.time()) / 2
     return FakeClock(clock.fake_anchor + served - clock.now(real), clock.speed,
                      clock.real_anchor)

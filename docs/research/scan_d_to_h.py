@@ -93,36 +93,57 @@ def net_r(a: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
     return found.assign(net_r=results)
 
 
-def main(datadir: Path) -> None:
+def scored(frames: dict[str, pd.DataFrame], rules_of, pools_of) -> tuple[dict, float]:
+    """Every rule's entries and, per control pool, as many random candles of that pool, scored
+    with `net_r` and split into train/test. `rules_of(pair, a)` and `pools_of(pair, a, inside)`
+    give the rows of a pair's frame `a`: name -> rows."""
     rng = np.random.default_rng(SEED)
     parts: dict[str, list[pd.DataFrame]] = {}
     pair_days = 0.0
-    frames = analysed_frames(datadir)
-    for a in frames.values():
+    for pair, a in frames.items():
         dates = a["date"]
         start, end = dates.iloc[0] + WARMUP, dates.iloc[-1] - pd.Timedelta(minutes=HORIZON)
         cut = start + (end - start) * 2 / 3
         pair_days += (end - start).total_seconds() / 86400
         inside = ((dates >= start) & (dates < end)).to_numpy()
-        candidates = np.flatnonzero(a["trend_up_4h"].fillna(False).to_numpy(bool) & inside)
-        for name, rows in rules(a).items():
+        pools = pools_of(pair, a, inside)
+        for name, rows in rules_of(pair, a).items():
             rows = rows[inside[rows]]
-            control = np.sort(rng.choice(candidates, size=min(len(rows), len(candidates)),
-                                         replace=False))
-            for label, chosen in ((name, rows), (f"{name} [control]", control)):
-                scored = net_r(a, chosen)
-                if len(scored):
-                    test = (dates.iloc[scored["row"].to_numpy(int)] >= cut).to_numpy()
-                    parts.setdefault(label, []).append(scored.assign(test=test))
-    print(f"{datadir}: {len(frames)} pairs, {pair_days:.0f} pair-days, {TARGET_R:g}:1 bracket, "
-          f"{HORIZON // 60} h, R = max(1.5 ATR15m, 2 %), fee {FEE:.2%} per side")
-    print(f"{'rule':55s} {'train n':>7s} {'net R':>7s} {'test n':>7s} {'net R':>7s} "
+            chosen = {name: rows}
+            for pool_name, pool in pools.items():
+                if len(pool):
+                    chosen[f"{name} [{pool_name}]"] = np.sort(rng.choice(
+                        pool, size=min(len(rows), len(pool)), replace=False))
+            for label, picked in chosen.items():
+                found = net_r(a, picked)
+                if len(found):
+                    test = (dates.iloc[found["row"].to_numpy(int)] >= cut).to_numpy()
+                    parts.setdefault(label, []).append(found.assign(test=test))
+    return parts, pair_days
+
+
+def print_table(parts: dict, pair_days: float, width: int) -> None:
+    print(f"{'rule':{width}s} {'train n':>7s} {'net R':>7s} {'test n':>7s} {'net R':>7s} "
           f"{'per pair/day':>12s}")
     for label, frames_of_rule in parts.items():
         every = pd.concat(frames_of_rule)
         train, test = every[~every["test"]], every[every["test"]]
-        print(f"{label:55s} {len(train):7d} {train['net_r'].mean():+7.3f} {len(test):7d} "
+        print(f"{label:{width}s} {len(train):7d} {train['net_r'].mean():+7.3f} {len(test):7d} "
               f"{test['net_r'].mean():+7.3f} {len(every) / pair_days:12.2f}")
+
+
+def in_trend(a: pd.DataFrame, inside: np.ndarray) -> np.ndarray:
+    return a["trend_up_4h"].fillna(False).to_numpy(bool) & inside
+
+
+def main(datadir: Path) -> None:
+    frames = analysed_frames(datadir)
+    parts, pair_days = scored(
+        frames, lambda pair, a: rules(a),
+        lambda pair, a, inside: {"control": np.flatnonzero(in_trend(a, inside))})
+    print(f"{datadir}: {len(frames)} pairs, {pair_days:.0f} pair-days, {TARGET_R:g}:1 bracket, "
+          f"{HORIZON // 60} h, R = max(1.5 ATR15m, 2 %), fee {FEE:.2%} per side")
+    print_table(parts, pair_days, 55)
 
 
 if __name__ == "__main__":

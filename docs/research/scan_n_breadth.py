@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scan_d_to_h import HORIZON, SEED, WARMUP, analysed_frames, first_of_episode, net_r
+from scan_d_to_h import analysed_frames, first_of_episode, in_trend, print_table, scored
 
 BREADTH = 2 / 3
 
@@ -40,42 +40,17 @@ def rules(a: pd.DataFrame, broad: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def main(datadir: Path) -> None:
-    rng = np.random.default_rng(SEED)
     frames = analysed_frames(datadir)
     share = breadth(frames)
-    parts: dict[str, list[pd.DataFrame]] = {}
-    pair_days = 0.0
-    for a in frames.values():
-        dates = a["date"]
-        broad = (share.reindex(dates).to_numpy() >= BREADTH)
-        start, end = dates.iloc[0] + WARMUP, dates.iloc[-1] - pd.Timedelta(minutes=HORIZON)
-        cut = start + (end - start) * 2 / 3
-        pair_days += (end - start).total_seconds() / 86400
-        inside = ((dates >= start) & (dates < end)).to_numpy()
-        trend = a["trend_up_4h"].fillna(False).to_numpy(bool) & inside
-        pools = {"control: trend": np.flatnonzero(trend),
-                 "control: trend + breadth": np.flatnonzero(trend & broad)}
-        for name, rows in rules(a, broad).items():
-            rows = rows[inside[rows]]
-            chosen = {name: rows}
-            for pool_name, pool in pools.items():
-                if len(pool):
-                    chosen[f"{name} [{pool_name}]"] = np.sort(rng.choice(
-                        pool, size=min(len(rows), len(pool)), replace=False))
-            for label, picked in chosen.items():
-                scored = net_r(a, picked)
-                if len(scored):
-                    test = (dates.iloc[scored["row"].to_numpy(int)] >= cut).to_numpy()
-                    parts.setdefault(label, []).append(scored.assign(test=test))
+    broad = {pair: share.reindex(a["date"]).to_numpy() >= BREADTH for pair, a in frames.items()}
+    parts, pair_days = scored(
+        frames, lambda pair, a: rules(a, broad[pair]),
+        lambda pair, a, inside: {
+            "control: trend": np.flatnonzero(in_trend(a, inside)),
+            "control: trend + breadth": np.flatnonzero(in_trend(a, inside) & broad[pair])})
     print(f"{datadir}: {len(frames)} pairs, {pair_days:.0f} pair-days, breadth >= {BREADTH:.2f} "
           f"{(share >= BREADTH).mean():.0%} of the minutes")
-    print(f"{'rule':75s} {'train n':>7s} {'net R':>7s} {'test n':>7s} {'net R':>7s} "
-          f"{'per pair/day':>12s}")
-    for label, frames_of_rule in parts.items():
-        every = pd.concat(frames_of_rule)
-        train, test = every[~every["test"]], every[every["test"]]
-        print(f"{label:75s} {len(train):7d} {train['net_r'].mean():+7.3f} {len(test):7d} "
-              f"{test['net_r'].mean():+7.3f} {len(every) / pair_days:12.2f}")
+    print_table(parts, pair_days, 75)
 
 
 if __name__ == "__main__":

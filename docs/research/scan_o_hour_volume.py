@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scan_d_to_h import HORIZON, SEED, WARMUP, analysed_frames, first_of_episode, net_r
+from scan_d_to_h import analysed_frames, first_of_episode, in_trend, print_table, scored
 
 from botpy_ext.evaluation import market
 
@@ -46,44 +46,20 @@ def rules(a: pd.DataFrame, loud: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def main(datadir: Path) -> None:
-    rng = np.random.default_rng(SEED)
     frames = analysed_frames(datadir)
-    parts: dict[str, list[pd.DataFrame]] = {}
-    pair_days = 0.0
-    loud_share = []
-    for pair, a in frames.items():
-        dates = a["date"]
-        ratio = same_time_volume_ratio(market.read_candles(datadir, pair))
-        loud = (ratio.reindex(dates).to_numpy() >= RATIO)
-        start, end = dates.iloc[0] + WARMUP, dates.iloc[-1] - pd.Timedelta(minutes=HORIZON)
-        cut = start + (end - start) * 2 / 3
-        pair_days += (end - start).total_seconds() / 86400
-        inside = ((dates >= start) & (dates < end)).to_numpy()
-        loud_share.append(loud[inside].mean())
-        trend = a["trend_up_4h"].fillna(False).to_numpy(bool) & inside
-        pools = {"control: trend": np.flatnonzero(trend),
-                 "control: trend + volume rule": np.flatnonzero(trend & loud)}
-        for name, rows in rules(a, loud).items():
-            rows = rows[inside[rows]]
-            chosen = {name: rows}
-            for pool_name, pool in pools.items():
-                if len(pool):
-                    chosen[f"{name} [{pool_name}]"] = np.sort(rng.choice(
-                        pool, size=min(len(rows), len(pool)), replace=False))
-            for label, picked in chosen.items():
-                scored = net_r(a, picked)
-                if len(scored):
-                    test = (dates.iloc[scored["row"].to_numpy(int)] >= cut).to_numpy()
-                    parts.setdefault(label, []).append(scored.assign(test=test))
+    loud = {pair: same_time_volume_ratio(market.read_candles(datadir, pair))
+            .reindex(a["date"]).to_numpy() >= RATIO for pair, a in frames.items()}
+    shares = []
+
+    def pools(pair: str, a: pd.DataFrame, inside: np.ndarray) -> dict[str, np.ndarray]:
+        shares.append(loud[pair][inside].mean())
+        return {"control: trend": np.flatnonzero(in_trend(a, inside)),
+                "control: trend + volume rule": np.flatnonzero(in_trend(a, inside) & loud[pair])}
+
+    parts, pair_days = scored(frames, lambda pair, a: rules(a, loud[pair]), pools)
     print(f"{datadir}: {len(frames)} pairs, {pair_days:.0f} pair-days, volume rule holds "
-          f"{np.mean(loud_share):.1%} of the minutes")
-    print(f"{'rule':80s} {'train n':>7s} {'net R':>7s} {'test n':>7s} {'net R':>7s} "
-          f"{'per pair/day':>12s}")
-    for label, frames_of_rule in parts.items():
-        every = pd.concat(frames_of_rule)
-        train, test = every[~every["test"]], every[every["test"]]
-        print(f"{label:80s} {len(train):7d} {train['net_r'].mean():+7.3f} {len(test):7d} "
-              f"{test['net_r'].mean():+7.3f} {len(every) / pair_days:12.2f}")
+          f"{np.mean(shares):.1%} of the minutes")
+    print_table(parts, pair_days, 80)
 
 
 if __name__ == "__main__":

@@ -367,6 +367,15 @@ def test_only_losing_trades_count_and_the_latest_one_per_pair():
         "SOL/USDT": at(10)}
 
 
+def test_with_losses_only_off_every_closed_trade_starts_the_cooldown():
+    trades = [("SOL/USDT", at(8), -1.0), ("SOL/USDT", at(9), 2.0), ("ADA/USDT", at(7), 0.0)]
+    assert cooldown.last_losses(trades, losses_only=False) == {"SOL/USDT": at(9),
+                                                               "ADA/USDT": at(7)}
+    settings = PairCooldownSettings(enabled=True, hours=24, losses_only=False)
+    refusal = cooldown.check("SOL/USDT", at(9), at(10), settings)
+    assert refusal.until == at(9, day=16) and "its last trade" in refusal.reason
+
+
 def test_the_cooldown_guard_refuses_only_its_pair_and_can_be_switched_off():
     facts = entry(last_loss=NOW - timedelta(hours=2))
     assert checks.first_refusal(facts, GuardSettings(), sources()).guard == "pair_cooldown"

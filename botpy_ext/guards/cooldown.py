@@ -1,6 +1,7 @@
 """Pair cooldown: after a losing trade on a pair (profit < 0, any exit reason), no new entry on
 that pair until `hours` after the trade closed. The setup failed there; the pair's structure is
 broken for a while, and a re-entry on the next signal of the same move pays the fees again.
+With `losses_only` off every closed trade starts the cooldown: one trade per pair per `hours`.
 Decided from the trade history and `now` only, so backtests and live agree."""
 
 from __future__ import annotations
@@ -15,11 +16,14 @@ GUARD = "pair_cooldown"
 
 
 def last_losses(trades: Iterable[tuple[str, datetime, float]],
-                known: dict[str, datetime] | None = None) -> dict[str, datetime]:
-    """Per pair, the close date of its latest losing trade, from (pair, close date, profit)."""
+                known: dict[str, datetime] | None = None,
+                losses_only: bool = True) -> dict[str, datetime]:
+    """Per pair, the close date of its latest losing trade (of its latest trade when not
+    `losses_only`), from (pair, close date, profit)."""
     latest = dict(known or {})
     for pair, when, profit in trades:
-        if profit < 0 and (pair not in latest or when > latest[pair]):
+        counts = profit < 0 or not losses_only
+        if counts and (pair not in latest or when > latest[pair]):
             latest[pair] = when
     return latest
 
@@ -30,6 +34,7 @@ def check(pair: str, last_loss: datetime | None, now: datetime,
         return None
     until = last_loss + timedelta(hours=settings.hours)
     if now < until:
-        return Refusal(GUARD, f"{pair}: a losing trade closed at {last_loss:%Y-%m-%d %H:%M} "
+        kind = "a losing trade" if settings.losses_only else "its last trade"
+        return Refusal(GUARD, f"{pair}: {kind} closed at {last_loss:%Y-%m-%d %H:%M} "
                        f"UTC; cooldown of {settings.hours:g} h", until, pair)
     return None

@@ -114,6 +114,8 @@ class PairCooldownSettings:
                           "while")
     hours: float = param(24.0, "no new entry on the pair until this long after the losing "
                          "trade closed, hours", low=1.0, high=168.0)
+    losses_only: bool = param(True, "only a losing trade starts the cooldown; false: every "
+                              "closed trade does (at most one trade per pair per `hours`)")
 
 
 GUARD_SETTINGS: dict[str, type] = {

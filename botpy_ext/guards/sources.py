@@ -102,7 +102,7 @@ class GuardSources:
         self.history.add((trade.close_date_utc, trade.close_profit_abs or 0.0) for trade in fresh)
         self.last_losses = cooldown.last_losses(
             ((trade.pair, trade.close_date_utc, trade.close_profit_abs or 0.0) for trade in fresh),
-            self.last_losses)
+            self.last_losses, self.settings.pair_cooldown.losses_only)
         last = max(trade.close_date for trade in fresh)
         if last != self.last_close:
             self.last_close, self.fed_at_last_close = last, set()

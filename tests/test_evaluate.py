@@ -39,6 +39,8 @@ def botpy_evaluate(*args: str, timeout: float = 1200) -> subprocess.CompletedPro
     (["--timerange", "20230420-20230601"], "--timerange"),
     (["--folds", "80"], "--folds"),  # windows of 6 h, under the 6 h 40 min warm-up
     (["--folds", "0"], "--folds"),
+    (["--control", "--control-draws", "0"], "--control-draws"),
+    (["--control-draws", "3"], "--control-draws"),  # draws of a control not asked for
 ])
 def test_bad_input_is_one_line_naming_the_option_and_writes_nothing(
         args, option, real_data, tmp_path):
@@ -177,14 +179,23 @@ def test_the_synthetic_market_evaluates_with_its_planted_setups(synthetic_market
     out = tmp_path / "report"
     result = botpy_evaluate("--datadir", str(synthetic_market), "--pairs", "BTC/USDT",
                             "ETH/USDT", "LINK/USDT", "--timerange", "20240115-20240121",
-                            "--folds", "3", "--control", "--out", str(out))
+                            "--folds", "3", "--control", "--control-draws", "2",
+                            "--out", str(out))
     assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
     report = json.loads((out / "report.json").read_text())
     assert set(SECTIONS) <= set(report) and (out / "report.html").stat().st_size > 100_000
     assert len(report["folds"]) == 3
     assert list(report["strategies"]) == ["BotpyStrategy", "BotpyRandomControl",
-                                          "SampleStrategy"]
-    for name in ("BotpyStrategy", "BotpyRandomControl"):
+                                          "BotpyRandomControl#2", "SampleStrategy"]
+    first, second = (report["strategies"][name]["pooled"]["all"]
+                     for name in ("BotpyRandomControl", "BotpyRandomControl#2"))
+    assert report["control"]["draws"] == 2
+    assert [fold["fold"] for fold in report["control"]["folds"]] == [1, 2, 3]
+    assert report["control"]["control_expectancy_r"] == [first["expectancy_r"],
+                                                         second["expectancy_r"]]
+    assert first != second  # another draw, other random candles
+    assert "draws of the random-entry control" in result.stdout
+    for name in ("BotpyStrategy", "BotpyRandomControl", "BotpyRandomControl#2"):
         section = report["strategies"][name]
         assert all(fold["ok"] for fold in section["folds"])
         assert section["pooled"]["all"]["trades"] == sum(f["freqtrade"]["total_trades"]

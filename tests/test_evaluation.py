@@ -269,3 +269,33 @@ def test_the_random_control_keeps_the_count_the_tags_and_the_trend_filter():
     assert control.equals(random_entries(tags, allowed, "ETH/USDT"))  # reproducible
     assert not control.equals(random_entries(tags, allowed, "SOL/USDT"))
     assert (random_entries(tags, allowed.map(lambda _: False), "ETH/USDT") == "").all()
+    other = random_entries(tags, allowed, "ETH/USDT", draw=1)
+    assert not control.equals(other) and other.equals(random_entries(tags, allowed, "ETH/USDT",
+                                                                     draw=1))
+    assert sorted(other[other != ""]) == sorted(tags[tags != ""])
+
+
+def test_control_rank_counts_the_draws_the_strategy_beats():
+    from botpy_ext.evaluation.statistics import control_rank
+
+    draws = [{"expectancy_r": value} for value in (-0.2, 0.05, 0.3)] + [None, {"trades": 0}]
+    rank = control_rank({"expectancy_r": 0.1}, draws)
+    assert rank["draws"] == 3 and rank["draws_below"] == 2
+    assert rank["control_mean_r"] == pytest.approx(0.05)
+    assert (rank["control_min_r"], rank["control_max_r"]) == (-0.2, 0.3)
+    assert control_rank({"expectancy_r": None}, draws) is None
+    assert control_rank({"expectancy_r": 0.1}, [None]) is None
+
+
+def test_the_charts_leave_the_controls_extra_draws_to_the_tables():
+    from botpy_ext.evaluation.report import charted, expectancy_figure
+
+    figures = {"expectancy_pct": 0.1, "expectancy_pct_ci": [0.0, 0.2], "expectancy_r": 0.05,
+               "expectancy_r_ci": [-0.1, 0.2]}
+    section = {"pooled": {"all": figures, "per_setup": {"precision": figures}}}
+    names = ["BotpyStrategy", "BotpyRandomControl",
+             *[f"BotpyRandomControl#{k}" for k in range(2, 11)], "SampleStrategy"]
+    report = {"strategies": dict.fromkeys(names, section)}
+    assert list(charted(report)) == ["BotpyStrategy", "BotpyRandomControl", "SampleStrategy"]
+    bars = expectancy_figure(report).data  # more strategies than colours: no StopIteration
+    assert {bar.name for bar in bars} == set(charted(report))

@@ -69,6 +69,8 @@ def test_defaults_load_from_an_empty_config():
     ({"guards": {"whales": {}}}, "botpy.guards.whales is not a setting"),
     ({"mode": "demo-live"}, "botpy.mode must be one of"),
     ({"guards": []}, "botpy.guards must be an object"),
+    ({"control_draw": -1}, "botpy.control_draw must be an integer >= 0, got -1"),
+    ({"control_draw": True}, "botpy.control_draw must be an integer >= 0, got True"),
 ])
 def test_bad_values_are_refused_with_the_key_and_the_allowed_range(section, message):
     with pytest.raises(OperationalException, match="Invalid config: ") as error:

@@ -43,3 +43,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="--signals: hours after the entry (default 4)")
     parser.add_argument("--control", action="store_true", help="also run BotpyRandomControl: "
                         "the same exits, guards and entry density on random candles")
+    parser.add_argument("--control-draws", type=int, default=1, help="--control: how many "
+                        "draws of random candles (default 1); with several, the report ranks "
+                        "the strategy's expectancy among them")

@@ -22,6 +22,7 @@ from freqtrade.configuration.timerange import TimeRange
 from freqtrade.exceptions import ConfigurationError
 
 from botpy_ext.evaluation import market
+from botpy_ext.evaluation.control import CONTROL
 from botpy_ext.evaluation.folds import Fold, InputError, plan_folds, usable_span
 from botpy_ext.setups.context import STARTUP_CANDLES
 
@@ -30,7 +31,6 @@ from botpy_ext.setups.context import STARTUP_CANDLES
 if TYPE_CHECKING:
     from botpy_ext.evaluation.runner import FoldResult, Setting, StrategyRun
 
-CONTROL = "BotpyRandomControl"  # BotpyStrategy's exits and guards, random entries
 SAMPLE = "SampleStrategy"  # freqtrade's template strategy: the baseline with its own 5m timeframe
 SAMPLE_TIMEFRAME = "5m"
 HEARTBEAT_SECONDS = 30
@@ -55,7 +55,7 @@ class Request:
     hyperopt_loss: str
     jobs: int
     warmup: timedelta
-    control: bool  # run the random-entry control too
+    control: int  # draws of the random-entry control to run (0: none)
     candles: dict  # pair -> 1m candles (buy-and-hold, spans)
 
 
@@ -116,6 +116,10 @@ def build_request(args: argparse.Namespace, userdir: Path) -> Request:
     if args.control and args.strategy != "BotpyStrategy":
         raise InputError("--control", f"the random-entry control is BotpyStrategy's; the "
                          f"strategy is {args.strategy}")
+    if args.control_draws < 1:
+        raise InputError("--control-draws", f"must be at least 1, got {args.control_draws}")
+    if args.control_draws > 1 and not args.control:
+        raise InputError("--control-draws", "needs --control")
     candles = {pair: market.read_candles(datadir, pair) for pair in pairs}
     span = market.common_span(candles)
     warmup = timedelta(days=args.warmup_days)
@@ -127,7 +131,8 @@ def build_request(args: argparse.Namespace, userdir: Path) -> Request:
                    simulated=uses_simulator(config), strategy=args.strategy,
                    strategy_path=strategy_path, spaces=tuple(args.optimize or ()),
                    epochs=args.epochs, hyperopt_loss=args.hyperopt_loss, jobs=args.jobs,
-                   warmup=warmup, control=args.control, candles=candles)
+                   warmup=warmup, control=args.control_draws if args.control else 0,
+                   candles=candles)
 
 
 def uses_simulator(config: Path) -> bool:
@@ -211,11 +216,11 @@ def run_all(request: Request, setting: Setting, strategies: list[StrategyRun],
 
     def one(job):
         strategy, fold = job
-        name = f"fold {fold.number}/{len(request.folds)} {strategy.name} {fold.test.timerange}"
+        name = f"fold {fold.number}/{len(request.folds)} {strategy.label} {fold.test.timerange}"
         hyperopt = strategy.optimize and fold.train is not None
         progress.begin(name, f"hyperopt of the train window {fold.train.timerange} started"
                        if hyperopt else "started")
-        result = run_fold(setting, strategy, fold, runs / f"{strategy.name}-fold{fold.number}",
+        result = run_fold(setting, strategy, fold, runs / f"{strategy.label}-fold{fold.number}",
                           phase=lambda text: progress.say(f"{name}: {text}"))
         progress.end(name, result)
         return result
@@ -223,7 +228,7 @@ def run_all(request: Request, setting: Setting, strategies: list[StrategyRun],
     with ThreadPoolExecutor(max_workers=request.jobs) as pool:
         results = list(pool.map(one, jobs))
     progress.stopped.set()
-    grouped: dict[str, list[FoldResult]] = {strategy.name: [] for strategy in strategies}
+    grouped: dict[str, list[FoldResult]] = {strategy.label: [] for strategy in strategies}
     for result in results:
         grouped[result.strategy].append(result)
     return grouped
@@ -271,8 +276,8 @@ def evaluate(args: argparse.Namespace, userdir: Path, bin_dir: Path, argv: list[
     strategies = [
         StrategyRun(request.strategy, request.strategy_path, request.datadir,
                     optimize=bool(request.spaces)),
-        *([StrategyRun(CONTROL, request.strategy_path, request.datadir)]
-          if request.control else []),
+        *[StrategyRun(CONTROL, request.strategy_path, request.datadir, draw=draw)
+          for draw in range(request.control)],
         StrategyRun(SAMPLE, templates_dir(), sample_datadir),
     ]
     serving = (simulator(request.datadir, runs / "simulator.log", base_url=base_url)

@@ -9,12 +9,25 @@ import zlib
 import numpy as np
 import pandas as pd
 
+from botpy_ext.guards.settings import CONTROL_DRAW_KEY as DRAW_KEY
+from botpy_ext.guards.settings import SECTION
 
-def random_entries(tags: pd.Series, allowed: pd.Series, pair: str) -> pd.Series:
+CONTROL = "BotpyRandomControl"  # the control's strategy class (BotpyStrategy's module)
+
+
+def control_draw(config: dict) -> int:
+    """The draw a control run uses, from `botpy.control_draw` (written by `botpy evaluate`,
+    checked with the rest of the section by `guards.settings.load`); 0 = the first."""
+    return config.get(SECTION, {}).get(DRAW_KEY, 0)
+
+
+def random_entries(tags: pd.Series, allowed: pd.Series, pair: str, draw: int = 0) -> pd.Series:
     """As many entries as `tags` has (non-empty), on random rows where `allowed` (the trend
     filter the strategy keeps), each with one of the real tags (shuffled, so the setup and
-    profile mix stays). Seeded by the pair's name: the same data give the same control."""
-    rng = np.random.default_rng(zlib.crc32(pair.encode()))
+    profile mix stays). Seeded by the pair's name and the draw: the same data and draw give the
+    same control, another draw other random candles."""
+    seed = zlib.crc32(pair.encode())
+    rng = np.random.default_rng(seed if draw == 0 else [seed, draw])
     real = tags[tags != ""].to_numpy()
     candidates = np.flatnonzero(allowed.fillna(False).to_numpy(dtype=bool))
     count = min(len(real), len(candidates))

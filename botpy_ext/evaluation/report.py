@@ -17,6 +17,7 @@ from rich.table import Table
 
 from botpy_ext.evaluation import statistics as st
 from botpy_ext.evaluation.baseline import buy_and_hold_curve, buy_and_hold_pct
+from botpy_ext.evaluation.control import CONTROL
 from botpy_ext.evaluation.runner import FoldResult
 
 BUY_AND_HOLD = "buy & hold"
@@ -86,6 +87,39 @@ def buy_and_hold_section(request) -> dict:
                     "close of each test window, the fee on both sides; folds are added"}
 
 
+def fold_figures(section: dict, number: int) -> dict | None:
+    fold = next((f for f in section["folds"] if f["fold"] == number and f["ok"]), None)
+    return fold and fold["stats"]["all"]
+
+
+def control_section(request, strategies: dict) -> dict | None:
+    """The evaluated strategy's expectancy ranked among the control's draws (`--control`),
+    pooled and per fold."""
+    controls = [section for name, section in strategies.items()
+                if name.split("#")[0] == CONTROL]
+    mine = strategies.get(request.strategy)
+    if not controls or not mine:
+        return None
+    pooled = st.control_rank(mine["pooled"] and mine["pooled"]["all"],
+                             [c["pooled"] and c["pooled"]["all"] for c in controls])
+    folds = [{"fold": fold.number, **rank} for fold in request.folds
+             if (rank := st.control_rank(fold_figures(mine, fold.number),
+                                         [fold_figures(c, fold.number) for c in controls]))]
+    return pooled and {"strategy": request.strategy, **pooled, "folds": folds}
+
+
+def control_sentence(report: dict) -> str | None:
+    """One line on the control: the strategy's expectancy against every draw of it."""
+    rank = report.get("control")
+    if not rank:
+        return None
+    per_fold = ", ".join(f"{f['draws_below']}/{f['draws']}" for f in rank["folds"])
+    return (f"{rank['strategy']}'s expectancy {rank['strategy_expectancy_r']:+.3f} R is above "
+            f"{rank['draws_below']} of {rank['draws']} draws of the random-entry control "
+            f"(theirs: mean {rank['control_mean_r']:+.3f} R, from {rank['control_min_r']:+.3f} "
+            f"to {rank['control_max_r']:+.3f} R), pooled test folds; per fold: {per_fold}.")
+
+
 def build(request, results: dict[str, list[FoldResult]], command: str) -> dict:
     strategies, trades = {}, {}
     for name, fold_results in results.items():
@@ -102,6 +136,7 @@ def build(request, results: dict[str, list[FoldResult]], command: str) -> dict:
         "method": {"bootstrap_resamples": st.RESAMPLES, "confidence": st.CONFIDENCE,
                    "monte_carlo_shuffles": st.SHUFFLES, "seed": st.SEED},
         "strategies": strategies,
+        "control": control_section(request, strategies),
         "buy_and_hold": buy_and_hold_section(request),
         "_trades": trades,  # for the charts; not written to the JSON
     }
@@ -215,6 +250,8 @@ def print_tables(report: dict, console: Console | None = None) -> None:
             console.print(groups_table(report, name, "setup", "per setup"))
             console.print(groups_table(report, name, "tag", "per entry tag"))
     console.print(risk_table(report))
+    if sentence := control_sentence(report):
+        console.print(sentence)
 
 
 def print_signals(result: dict, console: Console | None = None) -> None:
@@ -243,9 +280,15 @@ def print_signals(result: dict, console: Console | None = None) -> None:
 
 # ---- HTML -----------------------------------------------------------------------------------
 
+def charted(report: dict) -> dict:
+    """The strategies the charts draw: the control's extra draws (`#2`, …) are in the tables
+    and the control line only."""
+    return {name: section for name, section in report["strategies"].items() if "#" not in name}
+
+
 def equity_figure(report: dict) -> go.Figure:
     figure = go.Figure()
-    series = {name: section["equity"] for name, section in report["strategies"].items()}
+    series = {name: section["equity"] for name, section in charted(report).items()}
     series[BUY_AND_HOLD] = report["buy_and_hold"]["equity"]
     for name, points in series.items():
         if points:
@@ -263,7 +306,7 @@ def expectancy_figure(report: dict) -> go.Figure:
     figure = make_subplots(rows=1, cols=2, subplot_titles=(
         "expectancy per trade, % (95 % bootstrap CI)", "expectancy per trade, R (95 % CI)"))
     colours = iter(("#636efa", "#ef553b", "#00cc96", "#ab63fa"))
-    for name, section in report["strategies"].items():
+    for name, section in charted(report).items():
         if not section["pooled"]:
             continue
         colour = next(colours)
@@ -292,8 +335,8 @@ def expectancy_figure(report: dict) -> go.Figure:
 def drawdown_figure(report: dict) -> go.Figure:
     figure = go.Figure()
     positions = iter(("top right", "bottom right", "top left", "bottom left"))
-    for name, trades in report["_trades"].items():
-        section = report["strategies"][name]
+    for name, section in charted(report).items():
+        trades = report["_trades"][name]
         if len(trades) < 2:
             continue
         ordered = trades.sort_values("close_date")
@@ -360,6 +403,7 @@ re-priced).</p>
 <p><b>Folds</b> (test windows never overlap each other or their train window):</p><ul>{folds}</ul>
 {f'<p><b>Hyperopted parameters per fold:</b></p><ul>{params}</ul>' if params else ''}
 {html_table(report)}
+{f'<p>{html.escape(sentence)}</p>' if (sentence := control_sentence(report)) else ''}
 {''.join(divs)}
 <p>Intervals: 95 % percentile bootstrap of the mean over {st.RESAMPLES} resamples; drawdown
 percentiles over {st.SHUFFLES} random orders of the pooled test trades (seed {st.SEED}).

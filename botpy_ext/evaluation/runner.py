@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 from freqtrade.data.btanalysis import load_backtest_data, load_backtest_stats
 
+from botpy_ext.evaluation.control import DRAW_KEY
 from botpy_ext.evaluation.folds import Fold, Window
 from botpy_ext.exits.journal import read_journal
 from botpy_ext.guards.settings import SECTION, TRADE_FACTS_KEY
@@ -35,6 +36,12 @@ class StrategyRun:
     path: Path
     datadir: Path
     optimize: bool = False  # hyperopt each fold's train window first
+    draw: int | None = None  # the random-entry control's draw (botpy.control_draw)
+
+    @property
+    def label(self) -> str:
+        """The run's name in the report: the class, and the draw after the first."""
+        return self.name if not self.draw else f"{self.name}#{self.draw + 1}"
 
 
 @dataclass(frozen=True)
@@ -98,12 +105,15 @@ def common_options(setting: Setting, strategy: StrategyRun, path: Path, window: 
             "--fee", f"{setting.fee:g}", "--logfile", str(log), *pairs]
 
 
-def write_run_config(setting: Setting, rundir: Path) -> Path:
-    """The evaluation's config plus this run's facts journal."""
+def write_run_config(setting: Setting, rundir: Path, draw: int | None = None) -> Path:
+    """The evaluation's config plus this run's facts journal (and a control's draw)."""
     config = rundir / "config.json"
+    section = {TRADE_FACTS_KEY: str((rundir / "facts.jsonl").resolve())}
+    if draw is not None:
+        section[DRAW_KEY] = draw
     config.write_text(json.dumps({
         "add_config_files": [str(setting.config.resolve())],
-        SECTION: {TRADE_FACTS_KEY: str((rundir / "facts.jsonl").resolve())},
+        SECTION: section,
     }, indent=2))
     return config
 
@@ -155,12 +165,12 @@ def run_fold(setting: Setting, strategy: StrategyRun, fold: Fold, rundir: Path,
              phase=lambda text: None) -> FoldResult:
     """One fold of one strategy; a freqtrade failure is reported in the result, not raised.
     `phase(text)` is told when the backtest follows a hyperopt."""
-    result = FoldResult(strategy.name, fold)
+    result = FoldResult(strategy.label, fold)
     started = time.monotonic()
     if rundir.exists():
         shutil.rmtree(rundir)
     rundir.mkdir(parents=True)
-    write_run_config(setting, rundir)
+    write_run_config(setting, rundir, strategy.draw)
     path = strategy.path
     try:
         if strategy.optimize and fold.train is not None:
@@ -169,7 +179,7 @@ def run_fold(setting: Setting, strategy: StrategyRun, fold: Fold, rundir: Path,
             shutil.copy(strategy.path / f"{strategy.name}.py", path)
             train = rundir / "train"
             train.mkdir()
-            write_run_config(setting, train)
+            write_run_config(setting, train, strategy.draw)
             result.params = hyperopt(setting, strategy, path, fold.train, train, result)
             phase(f"hyperopt of the train window {fold.train.timerange} done, backtest of the "
                   "test window started")

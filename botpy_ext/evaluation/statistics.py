@@ -185,3 +185,24 @@ def attach_r(trades: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
 def epoch_seconds(dates: pd.Series) -> pd.Series:
     """Dates of any resolution as whole epoch seconds: the key trades and facts are matched on."""
     return pd.to_datetime(dates, utc=True).dt.as_unit("s").astype("int64").rename("open_s")
+
+
+def control_rank(strategy: dict | None, controls: list[dict | None]) -> dict | None:
+    """Where the strategy's pooled expectancy in R lies among the random-entry control's draws
+    (each a pooled `summarize` dict): how many draws it beats, their mean and range. None
+    without a strategy figure or a control draw with one."""
+    mine = (strategy or {}).get("expectancy_r")
+    draws = [c["expectancy_r"] for c in controls if c and c.get("expectancy_r") is not None]
+    if mine is None or not draws:
+        return None
+    below = sum(value < mine for value in draws)
+    return {
+        "draws": len(draws),
+        "strategy_expectancy_r": mine,
+        "control_expectancy_r": draws,
+        "control_mean_r": float(np.mean(draws)),
+        "control_min_r": min(draws),
+        "control_max_r": max(draws),
+        "draws_below": below,
+        "share_below": below / len(draws),
+    }

@@ -20,6 +20,7 @@ SECTION = "botpy"
 TRADE_FACTS_KEY = "trade_facts_file"
 # backtests only: the file the guards' refusal counts are written to at the end (`botpy demo`)
 REFUSALS_KEY = "refusal_summary_file"
+CONTROL_DRAW_KEY = "control_draw"  # `botpy evaluate --control`: the random-entry control's draw
 GUARDS_KEY = "guards"
 MODES = ("virtual", "paper", "live", "backtest", "demo")
 ON_UNAVAILABLE = ("block", "allow")
@@ -147,10 +148,15 @@ def load(config: dict) -> GuardSettings:
     section = config.get(SECTION, {})
     try:
         check_mapping(section, SECTION,
-                      {"mode", GUARDS_KEY, TRADE_FACTS_KEY, REFUSALS_KEY, CONFIG_KEY[1]})
+                      {"mode", GUARDS_KEY, TRADE_FACTS_KEY, REFUSALS_KEY, CONFIG_KEY[1],
+                       CONTROL_DRAW_KEY})
         for key in (TRADE_FACTS_KEY, REFUSALS_KEY):
             if not isinstance(section.get(key, ""), str):
                 raise ValueError(f"{SECTION}.{key} must be a file path")
+        draw = section.get(CONTROL_DRAW_KEY, 0)
+        if isinstance(draw, bool) or not isinstance(draw, int) or draw < 0:
+            raise ValueError(f"{SECTION}.{CONTROL_DRAW_KEY} must be an integer >= 0, got "
+                             f"{draw!r}")
         if "mode" in section and section["mode"] not in MODES:
             raise ValueError(f"{SECTION}.mode must be one of {list(MODES)}, "
                              f"got {section['mode']!r}")

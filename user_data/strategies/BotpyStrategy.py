@@ -19,7 +19,7 @@ from freqtrade.strategy import IStrategy, stoploss_from_absolute
 from pandas import DataFrame
 
 from botpy_ext import parameters
-from botpy_ext.evaluation.control import random_entries
+from botpy_ext.evaluation.control import control_draw, random_entries
 from botpy_ext.exits import sizing
 from botpy_ext.exits.candles import CandleArrays
 from botpy_ext.exits.journal import FactsJournal
@@ -455,7 +455,11 @@ class BotpyRandomControl(BotpyStrategy):
     """The control of `botpy evaluate --control`: BotpyStrategy's exits, guards and number of
     entry signals per pair, on random candles inside the 4h uptrend. Not a strategy to trade."""
 
+    def bot_start(self, **kwargs) -> None:
+        self.draw = control_draw(self.config)
+        super().bot_start(**kwargs)
+
     def populate_entry_trend(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
         dataframe["entry_tag"] = random_entries(dataframe["entry_tag"], dataframe["trend_up_4h"],
-                                                metadata["pair"])
+                                                metadata["pair"], self.draw)
         return super().populate_entry_trend(dataframe, metadata)

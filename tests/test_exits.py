@@ -172,3 +172,12 @@ def test_min_stop_leaves_a_wider_atr_stop_and_its_trails_alone():
 def test_max_stop_still_caps_a_widened_stop():
     trade = TradeSettings(min_stop=0.05, max_stop=0.04)
     assert stop_distance("precision", 1.0, 100.0, SNIPER, trade) == pytest.approx(0.04)
+
+
+def test_the_day_floor_keeps_a_squeezes_calm_atr_from_tightening_the_stop():
+    from botpy_ext.exits.stops import exit_atr
+
+    assert exit_atr(0.5, 0.8, day_floor=False) == 0.5  # the spec: the ATR at the signal
+    assert exit_atr(0.5, 0.8, day_floor=True) == 0.8  # a calm squeeze: the day's median
+    assert exit_atr(1.2, 0.8, day_floor=True) == 1.2  # a busy candle keeps its own ATR
+    assert exit_atr(0.5, float("nan"), day_floor=True) == 0.5  # less than a day of history

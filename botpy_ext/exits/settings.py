@@ -31,6 +31,9 @@ class TradeSettings(Validated):
                             space="sell")
     max_stop: float = param(0.09, "widest initial stop as a share of the entry price (the "
                             "static stoploss of -10 % stays behind it)", low=0.01, high=0.095)
+    atr_day_floor: bool = param(False, "stops and trails count in ATR14(15m) at least as large "
+                                "as its median over the last 24 h, so that a squeeze's calm "
+                                "does not tighten them (false: the ATR at the signal)")
 
 
 # field -> (description, low, high); declared once for the three profiles

@@ -44,6 +44,13 @@ def parse_tag(enter_tag: str | None) -> tuple[str, str]:
     return setup, profile or IGNITION
 
 
+def exit_atr(atr: float, day_median: float, day_floor: bool) -> float:
+    """The ATR that stops and trails count in: the signal's ATR14(15m), or with `day_floor` at
+    least its median over the last 24 h (missing while the day's history is short)."""
+    atr, day_median = float(atr), float(day_median)
+    return max(atr, day_median) if day_floor and day_median == day_median else atr
+
+
 def stop_distance(setup: str, atr: float, price: float, profile_exits, trade: TradeSettings
                   ) -> float:
     """Initial stop distance as a share of `price`: `stop_atr` ATR, at least `trade.min_stop`

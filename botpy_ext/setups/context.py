@@ -22,6 +22,7 @@ MARKET_4H = "market_4h"  # the key of BTC/USDT's 4h candles among the informativ
 TIMEFRAME_MINUTES = {"5m": 5, "15m": 15, "1h": 60, "4h": 240}
 INDICATOR_PERIOD = 14  # RSI, ATR and ADX periods of the spec
 SLOW_EMA_15M = 20  # the parabolic check compares with EMA20(15m)
+ATR_DAY_15M = 96  # 15m candles in a day: the ATR's median over it is the pair's usual range
 FLOW_WINDOW = 20  # candles summed by the OBV/CVD flow columns shown in the chart
 # Candles of every timeframe the analysis needs before its values are settled: EMA50(4h), ADX and
 # the squeeze's 50-candle percentile converge (recursive-analysis: 0 % variance). The strategy's
@@ -83,6 +84,7 @@ def structure_15m(
             "squeeze": bands.bandwidth <= floor,
             "rsi": ind.rsi(df["close"], period=INDICATOR_PERIOD),
             "atr": atr,
+            "atr_day_median": atr.rolling(ATR_DAY_15M).median(),
             "atr_pct": atr / df["close"] * 100,
             "adx": ind.adx(df, period=INDICATOR_PERIOD),
             "ema_slow": ind.ema(df["close"], period=SLOW_EMA_15M),

@@ -27,6 +27,7 @@ from botpy_ext.exits.settings import PROFILE_SETTINGS, TradeSettings
 from botpy_ext.exits.stops import (
     TradeFacts,
     current_stop,
+    exit_atr,
     freeze,
     parse_tag,
     stop_distance,
@@ -55,7 +56,8 @@ STAGE = "botpy_stop_stage"  # custom data: the stage of the stop in place
 SCALE_DECIDED = "botpy_scale_decided"  # custom data: the scale-in window has passed
 STOP_EXITS = {"stop_loss", "stoploss_on_exchange", "trailing_stop_loss"}
 ONE_MINUTE = timedelta(minutes=1)
-CALLBACK_COLUMNS = ("close", "atr_15m", *GUARD_COLUMNS)  # read from the last closed candle
+# read from the last closed candle
+CALLBACK_COLUMNS = ("close", "atr_15m", "atr_day_median_15m", *GUARD_COLUMNS)
 logger = logging.getLogger(__name__)
 PARAMETER_GROUPS = STRATEGY_GROUPS  # one declaration, shared with the scanner
 
@@ -271,8 +273,11 @@ class BotpyStrategy(IStrategy):
     # ---- sizing and scaling in ------------------------------------------------------------
 
     def signal_atr(self, pair: str, before: datetime) -> float:
-        """ATR14(15m) on the last analysed candle that opened before `before`."""
-        return float(self.last_closed(pair, before)["atr_15m"])
+        """ATR14(15m) on the last analysed candle that opened before `before` (with
+        `trade_atr_day_floor`, at least its median over the last 24 h)."""
+        candle = self.last_closed(pair, before)
+        return exit_atr(candle["atr_15m"], candle["atr_day_median_15m"],
+                        self.trade_settings().atr_day_floor)
 
     def custom_stake_amount(self, pair: str, current_time: datetime, current_rate: float,
                             proposed_stake: float, min_stake: float | None, max_stake: float,

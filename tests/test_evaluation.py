@@ -299,3 +299,28 @@ def test_the_charts_leave_the_controls_extra_draws_to_the_tables():
     assert list(charted(report)) == ["BotpyStrategy", "BotpyRandomControl", "SampleStrategy"]
     bars = expectancy_figure(report).data  # more strategies than colours: no StopIteration
     assert {bar.name for bar in bars} == set(charted(report))
+
+
+def test_the_pooled_control_rank_compares_the_same_folds_only():
+    from types import SimpleNamespace
+
+    from botpy_ext.evaluation.report import control_section, control_sentence
+
+    def section(folds_r: dict[int, float | None]) -> dict:
+        ok = [n for n, r in folds_r.items() if r is not None]
+        return {"folds": [{"fold": n, "ok": r is not None,
+                           "stats": {"all": {"expectancy_r": r}} if r is not None else None}
+                          for n, r in folds_r.items()],
+                "pooled": {"all": {"expectancy_r": sum(folds_r[n] for n in ok) / len(ok)},
+                           "folds": ok}}
+
+    request = SimpleNamespace(strategy="BotpyStrategy", spaces=(),
+                              folds=[SimpleNamespace(number=n) for n in (1, 2, 3)])
+    strategies = {"BotpyStrategy": section({1: 0.2, 2: None, 3: 0.2}),  # fold 2 failed
+                  "BotpyRandomControl": section({1: 0.1, 2: -1.0, 3: 0.3}),
+                  "BotpyRandomControl#2": section({1: 0.3, 2: None, 3: 0.1})}
+    rank = control_section(request, strategies)
+    assert rank["draws"] == 1 and rank["draws_below"] == 0  # only draw 2 pooled over 1 and 3
+    assert [(f["fold"], f["draws_below"], f["draws"]) for f in rank["folds"]] == [
+        (1, 1, 2), (3, 1, 2)]
+    assert "1 of 2 draws left out" in control_sentence({"control": rank})

@@ -364,22 +364,23 @@ def test_a_losing_trade_cools_its_pair_down_for_the_set_hours():
 def test_only_losing_trades_count_and_the_latest_one_per_pair():
     trades = [("SOL/USDT", at(8), -1.0), ("SOL/USDT", at(9), 2.0), ("ADA/USDT", at(7), 0.0),
               ("SOL/USDT", at(6), -3.0)]
-    assert cooldown.last_losses(trades) == {"SOL/USDT": at(8)}
-    assert cooldown.last_losses([("SOL/USDT", at(10), -1.0)], {"SOL/USDT": at(8)}) == {
+    assert cooldown.cooldown_starts(trades, {}, losses_only=True) == {"SOL/USDT": at(8)}
+    assert cooldown.cooldown_starts([("SOL/USDT", at(10), -1.0)], {"SOL/USDT": at(8)},
+                                    losses_only=True) == {
         "SOL/USDT": at(10)}
 
 
 def test_with_losses_only_off_every_closed_trade_starts_the_cooldown():
     trades = [("SOL/USDT", at(8), -1.0), ("SOL/USDT", at(9), 2.0), ("ADA/USDT", at(7), 0.0)]
-    assert cooldown.last_losses(trades, losses_only=False) == {"SOL/USDT": at(9),
-                                                               "ADA/USDT": at(7)}
+    assert cooldown.cooldown_starts(trades, {}, losses_only=False) == {
+        "SOL/USDT": at(9), "ADA/USDT": at(7)}
     settings = PairCooldownSettings(enabled=True, hours=24, losses_only=False)
     refusal = cooldown.check("SOL/USDT", at(9), at(10), settings)
     assert refusal.until == at(9, day=16) and "its last trade" in refusal.reason
 
 
 def test_the_cooldown_guard_refuses_only_its_pair_and_can_be_switched_off():
-    facts = entry(last_loss=NOW - timedelta(hours=2))
+    facts = entry(cooldown_start=NOW - timedelta(hours=2))
     assert checks.first_refusal(facts, GuardSettings(), sources()).guard == "pair_cooldown"
     settings = load({"botpy": {"guards": {"pair_cooldown": {"enabled": False}}}})
     assert checks.first_refusal(facts, settings, sources()) is None
@@ -536,7 +537,7 @@ def entry(**changes) -> checks.EntryFacts:
                   signal={"whale_share": 0.01, "quote_volume_mean": 1e6, "btc_candle": True,
                           "btc_block_until": pd.NaT, "btc_last_trip": pd.NaT},
                   open_pairs=[], history=pnl.ClosedTrades(LosingStreakSettings()),
-                  last_loss=None, open_pnl=0.0, starting_balance=1000.0)
+                  cooldown_start=None, open_pnl=0.0, starting_balance=1000.0)
     return checks.EntryFacts(**(values | changes))
 
 

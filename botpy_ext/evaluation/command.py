@@ -55,7 +55,7 @@ class Request:
     hyperopt_loss: str
     jobs: int
     warmup: timedelta
-    control: int  # draws of the random-entry control to run (0: none)
+    control_draws: int  # draws of the random-entry control to run (0: none)
     candles: dict  # pair -> 1m candles (buy-and-hold, spans)
 
 
@@ -131,7 +131,7 @@ def build_request(args: argparse.Namespace, userdir: Path) -> Request:
                    simulated=uses_simulator(config), strategy=args.strategy,
                    strategy_path=strategy_path, spaces=tuple(args.optimize or ()),
                    epochs=args.epochs, hyperopt_loss=args.hyperopt_loss, jobs=args.jobs,
-                   warmup=warmup, control=args.control_draws if args.control else 0,
+                   warmup=warmup, control_draws=args.control_draws if args.control else 0,
                    candles=candles)
 
 
@@ -277,7 +277,7 @@ def evaluate(args: argparse.Namespace, userdir: Path, bin_dir: Path, argv: list[
         StrategyRun(request.strategy, request.strategy_path, request.datadir,
                     optimize=bool(request.spaces)),
         *[StrategyRun(CONTROL, request.strategy_path, request.datadir, draw=draw)
-          for draw in range(request.control)],
+          for draw in range(request.control_draws)],
         StrategyRun(SAMPLE, templates_dir(), sample_datadir),
     ]
     serving = (simulator(request.datadir, runs / "simulator.log", base_url=base_url)

@@ -15,6 +15,20 @@ from botpy_ext.guards.settings import SECTION
 CONTROL = "BotpyRandomControl"  # the control's strategy class (BotpyStrategy's module)
 
 
+def draw_label(draw: int) -> str:
+    """A control run's name in the report: the class, then `#2`, `#3`, … for later draws."""
+    return CONTROL if draw == 0 else f"{CONTROL}#{draw + 1}"
+
+
+def is_control(label: str) -> bool:
+    return label == CONTROL or label.startswith(f"{CONTROL}#")
+
+
+def is_extra_draw(label: str) -> bool:
+    """A control draw after the first: in the tables and the control line, not the charts."""
+    return is_control(label) and label != CONTROL
+
+
 def control_draw(config: dict) -> int:
     """The draw a control run uses, from `botpy.control_draw` (written by `botpy evaluate`,
     checked with the rest of the section by `guards.settings.load`); 0 = the first."""

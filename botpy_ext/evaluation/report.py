@@ -17,7 +17,7 @@ from rich.table import Table
 
 from botpy_ext.evaluation import statistics as st
 from botpy_ext.evaluation.baseline import buy_and_hold_curve, buy_and_hold_pct
-from botpy_ext.evaluation.control import CONTROL
+from botpy_ext.evaluation.control import is_control, is_extra_draw
 from botpy_ext.evaluation.runner import FoldResult
 
 BUY_AND_HOLD = "buy & hold"
@@ -94,18 +94,25 @@ def fold_figures(section: dict, number: int) -> dict | None:
 
 def control_section(request, strategies: dict) -> dict | None:
     """The evaluated strategy's expectancy ranked among the control's draws (`--control`),
-    pooled and per fold."""
-    controls = [section for name, section in strategies.items()
-                if name.split("#")[0] == CONTROL]
+    pooled and per fold. The pooled rank counts only the draws pooled over the same folds as
+    the strategy (a fold that failed on one side would compare other windows)."""
+    controls = [section for name, section in strategies.items() if is_control(name)]
     mine = strategies.get(request.strategy)
-    if not controls or not mine:
+    if not controls or not mine or not mine["pooled"]:
         return None
-    pooled = st.control_rank(mine["pooled"] and mine["pooled"]["all"],
-                             [c["pooled"] and c["pooled"]["all"] for c in controls])
+    same_folds = [c["pooled"]["all"] for c in controls
+                  if c["pooled"] and c["pooled"]["folds"] == mine["pooled"]["folds"]]
+    pooled = st.control_rank(mine["pooled"]["all"], same_folds)
     folds = [{"fold": fold.number, **rank} for fold in request.folds
              if (rank := st.control_rank(fold_figures(mine, fold.number),
                                          [fold_figures(c, fold.number) for c in controls]))]
-    return pooled and {"strategy": request.strategy, **pooled, "folds": folds}
+    notes = []
+    if len(same_folds) < len(controls):
+        notes.append(f"{len(controls) - len(same_folds)} of {len(controls)} draws left out of "
+                     "the pooled rank: no trades, or not the strategy's folds")
+    if request.spaces:
+        notes.append("the control runs the default parameters, the strategy its hyperopted ones")
+    return pooled and {"strategy": request.strategy, **pooled, "folds": folds, "notes": notes}
 
 
 def control_sentence(report: dict) -> str | None:
@@ -113,11 +120,14 @@ def control_sentence(report: dict) -> str | None:
     rank = report.get("control")
     if not rank:
         return None
-    per_fold = ", ".join(f"{f['draws_below']}/{f['draws']}" for f in rank["folds"])
+    per_fold = ", ".join(f"fold {f['fold']} {f['draws_below']}/{f['draws']}"
+                         for f in rank["folds"])
+    notes = "".join(f" ({note})" for note in rank["notes"])
     return (f"{rank['strategy']}'s expectancy {rank['strategy_expectancy_r']:+.3f} R is above "
             f"{rank['draws_below']} of {rank['draws']} draws of the random-entry control "
             f"(theirs: mean {rank['control_mean_r']:+.3f} R, from {rank['control_min_r']:+.3f} "
-            f"to {rank['control_max_r']:+.3f} R), pooled test folds; per fold: {per_fold}.")
+            f"to {rank['control_max_r']:+.3f} R), pooled test folds; per fold: {per_fold}."
+            + notes)
 
 
 def build(request, results: dict[str, list[FoldResult]], command: str) -> dict:
@@ -245,7 +255,7 @@ def risk_table(report: dict) -> Table:
 def print_tables(report: dict, console: Console | None = None) -> None:
     console = console or Console(width=200)
     console.print(folds_table(report))
-    for name, section in report["strategies"].items():
+    for name, section in charted(report).items():
         if section["pooled"] and len(section["pooled"]["per_setup"]) > 1:
             console.print(groups_table(report, name, "setup", "per setup"))
             console.print(groups_table(report, name, "tag", "per entry tag"))
@@ -283,7 +293,8 @@ def print_signals(result: dict, console: Console | None = None) -> None:
 def charted(report: dict) -> dict:
     """The strategies the charts draw: the control's extra draws (`#2`, …) are in the tables
     and the control line only."""
-    return {name: section for name, section in report["strategies"].items() if "#" not in name}
+    return {name: section for name, section in report["strategies"].items()
+            if not is_extra_draw(name)}
 
 
 def equity_figure(report: dict) -> go.Figure:

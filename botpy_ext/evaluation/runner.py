@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 from freqtrade.data.btanalysis import load_backtest_data, load_backtest_stats
 
-from botpy_ext.evaluation.control import DRAW_KEY
+from botpy_ext.evaluation.control import DRAW_KEY, draw_label
 from botpy_ext.evaluation.folds import Fold, Window
 from botpy_ext.exits.journal import read_journal
 from botpy_ext.guards.settings import SECTION, TRADE_FACTS_KEY
@@ -40,8 +40,8 @@ class StrategyRun:
 
     @property
     def label(self) -> str:
-        """The run's name in the report: the class, and the draw after the first."""
-        return self.name if not self.draw else f"{self.name}#{self.draw + 1}"
+        """The run's name in the report: the class, or a control's draw label."""
+        return self.name if self.draw is None else draw_label(self.draw)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ price reached, so backtesting, dry-run and live decide alike.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 
 from botpy_ext.exits.settings import TradeSettings
@@ -47,8 +48,9 @@ def parse_tag(enter_tag: str | None) -> tuple[str, str]:
 def exit_atr(atr: float, day_median: float, day_floor: bool) -> float:
     """The ATR that stops and trails count in: the signal's ATR14(15m), or with `day_floor` at
     least its median over the last 24 h (missing while the day's history is short)."""
-    atr, day_median = float(atr), float(day_median)
-    return max(atr, day_median) if day_floor and day_median == day_median else atr
+    if day_floor and not math.isnan(day_median):
+        return max(float(atr), float(day_median))
+    return float(atr)
 
 
 def stop_distance(setup: str, atr: float, price: float, profile_exits, trade: TradeSettings

@@ -26,7 +26,7 @@ class EntryFacts:
     signal: Mapping[str, Any]  # the signal candle's guard columns (`columns.COLUMNS`)
     open_pairs: Sequence[str]
     history: pnl.ClosedTrades  # fed with every trade closed so far
-    last_loss: datetime | None  # close date of the pair's latest losing trade
+    cooldown_start: datetime | None  # close date of the trade that started the pair's cooldown
     open_pnl: float
     starting_balance: float
 
@@ -71,7 +71,7 @@ def _fear_greed(facts: EntryFacts, settings: GuardSettings, sources: Sources) ->
 
 
 def _cooldown(facts: EntryFacts, settings: GuardSettings, sources: Sources) -> Refusal | None:
-    return cooldown.check(facts.pair, facts.last_loss, facts.now, settings.pair_cooldown)
+    return cooldown.check(facts.pair, facts.cooldown_start, facts.now, settings.pair_cooldown)
 
 
 def _sector(facts: EntryFacts, settings: GuardSettings, sources: Sources) -> Refusal | None:

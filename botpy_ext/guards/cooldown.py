@@ -15,12 +15,11 @@ from botpy_ext.guards.settings import PairCooldownSettings
 GUARD = "pair_cooldown"
 
 
-def last_losses(trades: Iterable[tuple[str, datetime, float]],
-                known: dict[str, datetime] | None = None,
-                losses_only: bool = True) -> dict[str, datetime]:
+def cooldown_starts(trades: Iterable[tuple[str, datetime, float]],
+                    known: dict[str, datetime], losses_only: bool) -> dict[str, datetime]:
     """Per pair, the close date of its latest losing trade (of its latest trade when not
     `losses_only`), from (pair, close date, profit)."""
-    latest = dict(known or {})
+    latest = dict(known)
     for pair, when, profit in trades:
         counts = profit < 0 or not losses_only
         if counts and (pair not in latest or when > latest[pair]):
@@ -28,13 +27,13 @@ def last_losses(trades: Iterable[tuple[str, datetime, float]],
     return latest
 
 
-def check(pair: str, last_loss: datetime | None, now: datetime,
+def check(pair: str, cooldown_start: datetime | None, now: datetime,
           settings: PairCooldownSettings) -> Refusal | None:
-    if last_loss is None or last_loss > now:
+    if cooldown_start is None or cooldown_start > now:
         return None
-    until = last_loss + timedelta(hours=settings.hours)
+    until = cooldown_start + timedelta(hours=settings.hours)
     if now < until:
         kind = "a losing trade" if settings.losses_only else "its last trade"
-        return Refusal(GUARD, f"{pair}: {kind} closed at {last_loss:%Y-%m-%d %H:%M} "
+        return Refusal(GUARD, f"{pair}: {kind} closed at {cooldown_start:%Y-%m-%d %H:%M} "
                        f"UTC; cooldown of {settings.hours:g} h", until, pair)
     return None

@@ -30,7 +30,9 @@ class GuardSources:
         self.latched: Refusal | None = None  # a refusal for every pair, kept until its end
         self.last_now = datetime.min.replace(tzinfo=UTC)  # the last entry time asked about
         self.history = pnl.ClosedTrades(self.settings.losing_streak)
-        self.last_losses: dict[str, datetime] = {}  # pair -> close date of its latest loss
+        # pair -> close date of the trade that started its cooldown (its latest loss, or with
+        # losses_only off its latest trade)
+        self.cooldown_starts: dict[str, datetime] = {}
         self.last_close: datetime | None = None  # close date of the last trade fed (as stored)
         self.fed_at_last_close: set[int] = set()  # ids of the trades fed that closed then
         try:
@@ -75,7 +77,7 @@ class GuardSources:
         facts = checks.EntryFacts(
             pair=pair, setup=setup, now=now, order_value=order_value, signal=signal,
             open_pairs=[trade.pair for trade in open_trades], history=self.history,
-            last_loss=self.last_losses.get(pair),
+            cooldown_start=self.cooldown_starts.get(pair),
             open_pnl=sum(trade.calc_profit(rate) for trade in open_trades
                          if (rate := last_close(trade.pair))),
             starting_balance=starting_balance,
@@ -88,7 +90,7 @@ class GuardSources:
     def restart(self) -> None:
         self.latched = None
         self.history = pnl.ClosedTrades(self.settings.losing_streak)
-        self.last_losses = {}
+        self.cooldown_starts = {}
         self.last_close, self.fed_at_last_close = None, set()
 
     def feed_closed_trades(self) -> None:
@@ -100,9 +102,9 @@ class GuardSources:
         if not fresh:
             return
         self.history.add((trade.close_date_utc, trade.close_profit_abs or 0.0) for trade in fresh)
-        self.last_losses = cooldown.last_losses(
+        self.cooldown_starts = cooldown.cooldown_starts(
             ((trade.pair, trade.close_date_utc, trade.close_profit_abs or 0.0) for trade in fresh),
-            self.last_losses, self.settings.pair_cooldown.losses_only)
+            self.cooldown_starts, self.settings.pair_cooldown.losses_only)
         last = max(trade.close_date for trade in fresh)
         if last != self.last_close:
             self.last_close, self.fed_at_last_close = last, set()

@@ -460,11 +460,13 @@ class BotpyRandomControl(BotpyStrategy):
     """The control of `botpy evaluate --control`: BotpyStrategy's exits, guards and number of
     entry signals per pair, on random candles inside the 4h uptrend. Not a strategy to trade."""
 
+    control_draw = 0  # which draw of random candles (`botpy.control_draw`), read at bot_start
+
     def bot_start(self, **kwargs) -> None:
-        self.draw = control_draw(self.config)
+        self.control_draw = control_draw(self.config)
         super().bot_start(**kwargs)
 
     def populate_entry_trend(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
         dataframe["entry_tag"] = random_entries(dataframe["entry_tag"], dataframe["trend_up_4h"],
-                                                metadata["pair"], self.draw)
+                                                metadata["pair"], self.control_draw)
         return super().populate_entry_trend(dataframe, metadata)

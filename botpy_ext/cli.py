@@ -149,8 +149,8 @@ NEXT_COMMANDS = (
                             "http://127.0.0.1:8080 (`botpy secrets` for the login)"),
     ("botpy install-ui", "FreqUI for that bot, from a local build (offline)"),
     ("botpy dashboard", "the scanner view and the trade history CSV, next to the bot"),
-    ("botpy evaluate --datadir DIR --control", "walk-forward test folds against buy & hold, "
-                                               "SampleStrategy and random entries"),
+    ("botpy evaluate --datadir DIR --control --control-draws 10",
+     "walk-forward test folds against buy & hold, SampleStrategy and ten draws of random entries"),
     ("botpy backtest --datadir DIR --timerange ...", "freqtrade backtesting on your candles"),
 )
 

@@ -153,6 +153,7 @@ NEXT_COMMANDS = (
      "walk-forward test folds against buy & hold, SampleStrategy and ten draws of random entries"),
     ("botpy backtest --datadir DIR --timerange ...", "freqtrade backtesting on your candles"),
 )
+NEXT_WIDTH = max(len(command) for command, _ in NEXT_COMMANDS)
 
 
 def demo_summary(datadir: Path, archive: Path, refusals: Path) -> str:
@@ -183,7 +184,7 @@ def demo_summary(datadir: Path, archive: Path, refusals: Path) -> str:
             f"{guard} {row['count']}" for guard, row in sorted(
                 refused.items(), key=lambda item: -item[1]["count"])) or "none"),
         "Next:",
-        *(f"  {command:<46} {what}" for command, what in NEXT_COMMANDS),
+        *(f"  {command:<{NEXT_WIDTH}} {what}" for command, what in NEXT_COMMANDS),
     ]
     return "\n".join(lines)
 

@@ -103,16 +103,18 @@ def control_section(request, strategies: dict) -> dict | None:
     same_folds = [c["pooled"]["all"] for c in controls
                   if c["pooled"] and c["pooled"]["folds"] == mine["pooled"]["folds"]]
     pooled = st.control_rank(mine["pooled"]["all"], same_folds)
+    if not pooled:
+        return None
     folds = [{"fold": fold.number, **rank} for fold in request.folds
              if (rank := st.control_rank(fold_figures(mine, fold.number),
                                          [fold_figures(c, fold.number) for c in controls]))]
     notes = []
-    if len(same_folds) < len(controls):
-        notes.append(f"{len(controls) - len(same_folds)} of {len(controls)} draws left out of "
+    if pooled["draws"] < len(controls):
+        notes.append(f"{len(controls) - pooled['draws']} of {len(controls)} draws left out of "
                      "the pooled rank: no trades, or not the strategy's folds")
     if request.spaces:
         notes.append("the control runs the default parameters, the strategy its hyperopted ones")
-    return pooled and {"strategy": request.strategy, **pooled, "folds": folds, "notes": notes}
+    return {"strategy": request.strategy, **pooled, "folds": folds, "notes": notes}
 
 
 def control_sentence(report: dict) -> str | None:

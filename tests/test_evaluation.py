@@ -301,21 +301,30 @@ def test_the_charts_leave_the_controls_extra_draws_to_the_tables():
     assert {bar.name for bar in bars} == set(charted(report))
 
 
-def test_the_pooled_control_rank_compares_the_same_folds_only():
+def control_report_section(folds_r: dict[int, float | None], trades: int = 10) -> dict:
+    """A strategy's report section with `trades` trades per fold of the given expectancy in R
+    (None: the fold failed)."""
+    ok = [n for n, r in folds_r.items() if r is not None]
+    return {"folds": [{"fold": n, "ok": r is not None,
+                       "stats": {"all": {"expectancy_r": r, "trades_with_r": trades}}
+                       if r is not None else None}
+                      for n, r in folds_r.items()],
+            "pooled": {"all": {"expectancy_r": sum(folds_r[n] for n in ok) / len(ok)},
+                       "folds": ok}}
+
+
+def folds_request(count: int):
     from types import SimpleNamespace
 
+    return SimpleNamespace(strategy="BotpyStrategy", spaces=(),
+                           folds=[SimpleNamespace(number=n) for n in range(1, count + 1)])
+
+
+def test_the_pooled_control_rank_compares_the_same_folds_only():
     from botpy_ext.evaluation.report import control_section, control_sentence
 
-    def section(folds_r: dict[int, float | None]) -> dict:
-        ok = [n for n, r in folds_r.items() if r is not None]
-        return {"folds": [{"fold": n, "ok": r is not None,
-                           "stats": {"all": {"expectancy_r": r}} if r is not None else None}
-                          for n, r in folds_r.items()],
-                "pooled": {"all": {"expectancy_r": sum(folds_r[n] for n in ok) / len(ok)},
-                           "folds": ok}}
-
-    request = SimpleNamespace(strategy="BotpyStrategy", spaces=(),
-                              folds=[SimpleNamespace(number=n) for n in (1, 2, 3)])
+    section = control_report_section
+    request = folds_request(3)
     strategies = {"BotpyStrategy": section({1: 0.2, 2: None, 3: 0.2}),  # fold 2 failed
                   "BotpyRandomControl": section({1: 0.1, 2: -1.0, 3: 0.3}),
                   "BotpyRandomControl#2": section({1: 0.3, 2: None, 3: 0.1})}
@@ -324,3 +333,28 @@ def test_the_pooled_control_rank_compares_the_same_folds_only():
     assert [(f["fold"], f["draws_below"], f["draws"]) for f in rank["folds"]] == [
         (1, 1, 2), (3, 1, 2)]
     assert "1 of 2 draws left out" in control_sentence({"control": rank})
+    assert rank["before_last"] is None  # the strategy's fold 2 failed: nothing to rank there
+
+
+def test_the_folds_before_the_last_are_ranked_together_by_their_trades():
+    from botpy_ext.evaluation.report import control_section, control_sentence
+    from botpy_ext.evaluation.statistics import folds_expectancy_r
+
+    one = {"expectancy_r": 0.5, "trades_with_r": 1}
+    three = {"expectancy_r": -0.1, "trades_with_r": 3}
+    assert folds_expectancy_r([one, three])["expectancy_r"] == pytest.approx(0.05)
+    assert folds_expectancy_r([one, None]) is None
+    assert folds_expectancy_r([{"expectancy_r": None, "trades_with_r": 0}]) == {
+        "expectancy_r": None}
+
+    strategies = {"BotpyStrategy": control_report_section({1: 0.3, 2: -0.1, 3: -0.6}),
+                  "BotpyRandomControl": control_report_section({1: 0.0, 2: 0.0, 3: 0.0}),
+                  "BotpyRandomControl#2": control_report_section({1: 0.2, 2: 0.2, 3: -0.9}),
+                  "BotpyRandomControl#3": control_report_section({1: -0.2, 2: None, 3: 0.1})}
+    rank = control_section(folds_request(3), strategies)["before_last"]
+    assert rank["folds"] == [1, 2] and rank["strategy_expectancy_r"] == pytest.approx(0.1)
+    assert (rank["draws"], rank["draws_below"]) == (2, 1)  # draw 3's fold 2 failed: left out
+    assert rank["control_mean_r"] == pytest.approx(0.1)
+    sentence = control_sentence({"control": control_section(folds_request(3), strategies)})
+    assert "folds 1–2 together +0.100 R, above 1/2 (mean +0.100 R)" in sentence
+    assert control_section(folds_request(2), strategies)["before_last"] is None

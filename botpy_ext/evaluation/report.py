@@ -92,10 +92,23 @@ def fold_figures(section: dict, number: int) -> dict | None:
     return fold and fold["stats"]["all"]
 
 
+def before_last_rank(request, mine: dict, controls: list[dict]) -> dict | None:
+    """The rank over every fold but the last, together: the research protocol decides there and
+    confirms on the last fold (`docs/edge.md`). Only draws whose folds all ran take part."""
+    numbers = [fold.number for fold in request.folds][:-1]
+    if len(numbers) < 2:
+        return None
+    together = [st.folds_expectancy_r([fold_figures(section, n) for n in numbers])
+                for section in [mine, *controls]]
+    rank = st.control_rank(together[0], together[1:])
+    return rank and {"folds": numbers, **rank}
+
+
 def control_section(request, strategies: dict) -> dict | None:
     """The evaluated strategy's expectancy ranked among the control's draws (`--control`),
-    pooled and per fold. The pooled rank counts only the draws pooled over the same folds as
-    the strategy (a fold that failed on one side would compare other windows)."""
+    pooled, per fold, and over the folds before the last together. The pooled rank counts only
+    the draws pooled over the same folds as the strategy (a fold that failed on one side would
+    compare other windows)."""
     controls = [section for name, section in strategies.items() if is_control(name)]
     mine = strategies.get(request.strategy)
     if not controls or not mine or not mine["pooled"]:
@@ -114,7 +127,8 @@ def control_section(request, strategies: dict) -> dict | None:
                      "the pooled rank: no trades, or not the strategy's folds")
     if request.spaces:
         notes.append("the control runs the default parameters, the strategy its hyperopted ones")
-    return {"strategy": request.strategy, **pooled, "folds": folds, "notes": notes}
+    return {"strategy": request.strategy, **pooled, "folds": folds,
+            "before_last": before_last_rank(request, mine, controls), "notes": notes}
 
 
 def control_sentence(report: dict) -> str | None:
@@ -124,6 +138,10 @@ def control_sentence(report: dict) -> str | None:
         return None
     per_fold = ", ".join(f"fold {f['fold']} {f['draws_below']}/{f['draws']}"
                          for f in rank["folds"])
+    if before := rank.get("before_last"):
+        per_fold += (f"; folds {before['folds'][0]}–{before['folds'][-1]} together "
+                     f"{before['strategy_expectancy_r']:+.3f} R, above {before['draws_below']}/"
+                     f"{before['draws']} (mean {before['control_mean_r']:+.3f} R)")
     notes = "".join(f" ({note})" for note in rank["notes"])
     return (f"{rank['strategy']}'s expectancy {rank['strategy_expectancy_r']:+.3f} R is above "
             f"{rank['draws_below']} of {rank['draws']} draws of the random-entry control "

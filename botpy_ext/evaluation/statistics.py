@@ -187,6 +187,19 @@ def epoch_seconds(dates: pd.Series) -> pd.Series:
     return pd.to_datetime(dates, utc=True).dt.as_unit("s").astype("int64").rename("open_s")
 
 
+def folds_expectancy_r(folds: list[dict | None]) -> dict | None:
+    """The expectancy in R of several folds' trades together (each fold a `summarize` dict):
+    the folds' means weighted by their trades with an R. None when a fold is missing."""
+    if not folds or any(fold is None for fold in folds):
+        return None
+    weights = [fold["trades_with_r"] for fold in folds]
+    if not sum(weights):
+        return {"expectancy_r": None}
+    total = sum(fold["expectancy_r"] * weight for fold, weight in zip(folds, weights, strict=True)
+                if weight)
+    return {"expectancy_r": total / sum(weights)}
+
+
 def control_rank(strategy: dict | None, controls: list[dict | None]) -> dict | None:
     """Where the strategy's pooled expectancy in R lies among the random-entry control's draws
     (each a pooled `summarize` dict): how many draws it beats, their mean and range. None

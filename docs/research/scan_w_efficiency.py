@@ -1,0 +1,72 @@
+"""Hypothesis W of docs/edge.md (section 15): trade only while the pair's last day moved like a
+trend, not like a random walk. A research script, not part of the product.
+
+The efficiency ratio of the last 24 h on hourly steps: |close − close 24 h ago| / the sum of the
+24 hourly |changes|. A straight line scores 1; a driftless random walk about 0.16 (≈ 0.8 / √24).
+W keeps a signal only when the ratio is at least 0.3 (the 4h uptrend filter stays as it is).
+
+Scored like hypotheses D to H (`scan_d_to_h.py`: a 2:1 bracket over 24 h, R = max(1.5 ATR, 2 %),
+fees in R). Rows: the defaults' signals one per 4 h per pair, with and without W, and ten draws
+of random candles in the 4h uptrend, with and without W (does the regime help any entry?).
+The control of each row is ten draws of random candles in the 4h uptrend, W or not.
+Decided before the first run: W goes on to `botpy evaluate` only if, on the train part of both
+real sets, the signals with W beat the signals without W by at least 0.1 R, and W keeps a smaller
+share of the minutes on the noise market than on either real set. The script prints the train
+part only; `--test` adds the test part, to be read after the decision.
+
+    .venv/bin/python docs/research/scan_w_efficiency.py DATADIR [--test]
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scan_d_to_h import analysed_frames, first_of_episode, in_trend, scored
+from scan_t_dips import DRAWS, GAP, print_parts
+
+HOURS = 24
+MIN_RATIO = 0.3
+RANDOM_PER_PAIR = 100  # random candles in trend + W per pair (the regime's own effect)
+SEED = 20261207
+
+
+def efficiency_ratio(close: pd.Series) -> pd.Series:
+    """On each 1m row: the efficiency ratio of the last HOURS hours on 60-minute steps."""
+    steps = [close.shift(60 * k) for k in range(HOURS + 1)]
+    path = sum((steps[k] - steps[k + 1]).abs() for k in range(HOURS))
+    return (steps[0] - steps[HOURS]).abs() / path.where(path > 0)
+
+
+def main(datadir: Path, with_test: bool) -> None:
+    frames = analysed_frames(datadir)
+    trending = {pair: (efficiency_ratio(a["close"]) >= MIN_RATIO).to_numpy()
+                for pair, a in frames.items()}
+    rng = np.random.default_rng(SEED)
+    shares = []
+
+    def rules(pair: str, a: pd.DataFrame) -> dict[str, np.ndarray]:
+        signal = a["entry_tag"].to_numpy() != ""
+        regime = np.flatnonzero(in_trend(a, np.ones(len(a), bool)) & trending[pair])
+        return {"signals, one per 4 h": first_of_episode(signal, GAP),
+                "W: signals while ER(24 h) >= 0.3, one per 4 h": first_of_episode(
+                    signal & trending[pair], GAP),
+                "random candles in trend + W": np.sort(rng.choice(
+                    regime, size=min(RANDOM_PER_PAIR, len(regime)), replace=False))}
+
+    def pools(pair: str, a: pd.DataFrame, inside: np.ndarray) -> dict[str, np.ndarray]:
+        trend = in_trend(a, inside)
+        shares.append((trending[pair][inside].mean(), trending[pair][trend].mean()))
+        return {f"control {draw}": np.flatnonzero(trend) for draw in range(1, DRAWS + 1)}
+
+    parts, pair_days = scored(frames, rules, pools)
+    print(f"{datadir}: {len(frames)} pairs, {pair_days:.0f} pair-days; W holds "
+          f"{np.mean([s[0] for s in shares]):.1%} of the minutes, "
+          f"{np.mean([s[1] for s in shares]):.1%} of those in the 4h uptrend")
+    print_parts(parts, pair_days, with_test)
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]), "--test" in sys.argv[2:])

@@ -30,7 +30,9 @@ def history(real_data):
     return df, informative
 
 
-# the research switches off by default: the market's trend and one entry per episode
+# the research switches off by default: the market's trend and one entry per episode; the relative
+# strength on its own (with the market's trend as well, this window has no signal)
+RELATIVE_STRENGTH = EngineSettings(trend=TrendSettings(relative_strength=True))
 SWITCHED_ON = EngineSettings(trend=TrendSettings(market=True),
                              entry=EntrySettings(gap_minutes=240))
 
@@ -52,8 +54,11 @@ def known_at(informative: dict, row_date: pd.Timestamp) -> dict:
 
 
 def sample_rows(full: pd.DataFrame) -> list[int]:
-    """Every signal row plus rows at and around 5m/15m boundaries."""
+    """Signal rows, random rows, and the rows on both sides of the first 4h closes."""
     signals = list(full.index[full["entry_tag"] != ""][:15])
+    closed_4h = full["date_4h"].ne(full["date_4h"].shift()) & (full.index > 700)
+    new_4h = full.index[closed_4h]
+    signals += [row + step for row in new_4h[:4] for step in (-1, 0)]
     # and the raw setup signals (a dropped repeat of an episode among them)
     raw = full[["signal_precision", "signal_momentum", "signal_ignition"]].any(axis=1)
     signals += list(full.index[raw][:15])
@@ -62,7 +67,8 @@ def sample_rows(full: pd.DataFrame) -> list[int]:
     return sorted(set(signals + others))
 
 
-@pytest.mark.parametrize("settings", [None, SWITCHED_ON], ids=["defaults", "switched_on"])
+@pytest.mark.parametrize("settings", [None, SWITCHED_ON, RELATIVE_STRENGTH],
+                         ids=["defaults", "switched_on", "relative_strength"])
 def test_every_column_is_free_of_look_ahead(history, settings):
     df, informative = history
     full = strategy_columns(df, informative, settings)
@@ -70,6 +76,8 @@ def test_every_column_is_free_of_look_ahead(history, settings):
     assert (full["entry_tag"] != "").sum() >= 2, "the window should hold signals to check"
     if settings is SWITCHED_ON:
         assert "market_up_4h" in full.columns
+    if settings is RELATIVE_STRENGTH:  # the column changes inside the window
+        assert full["stronger_than_market_4h"].nunique() == 2
     for n in rows:
         prefix = strategy_columns(df.iloc[: n + 1], known_at(informative, df["date"].iloc[n]),
                                   settings)

@@ -327,3 +327,27 @@ def test_the_market_trend_needs_btc_above_its_4h_ema_too():
     assert trend_columns(rows, {"4h": rising, MARKET_4H: rising}, market)["trend_up_4h"].all()
     # BTC's candles missing: the filter fails closed
     assert not trend_columns(rows, {"4h": rising}, market)["trend_up_4h"].any()
+
+
+def test_relative_strength_needs_a_day_at_least_as_good_as_btcs():
+    from botpy_ext.setups.context import MARKET_4H, trend_columns
+    from botpy_ext.setups.settings import TrendSettings
+
+    rows = pd.DataFrame({"date": minutes(3)})
+    closes = [float(n) for n in range(10, 30)]  # rising: +24 % over the last 6 candles
+    pair = four_hours(closes)
+    slower = four_hours([c for c in range(110, 130)])  # also rising, +5.0 % over 6 candles
+    faster = four_hours([c * c for c in closes])  # +54 %
+    strength = TrendSettings(ema_period=10, relative_strength=True)
+    beats = trend_columns(rows, {"4h": pair, MARKET_4H: slower}, strength)
+    assert beats["trend_up_4h"].all() and beats["stronger_than_market_4h"].all()
+    lags = trend_columns(rows, {"4h": pair, MARKET_4H: faster}, strength)
+    assert not lags["trend_up_4h"].any() and lags["trend_margin_4h"].gt(0).all()
+    # BTC itself (the same candles) passes; the pair's own downtrend still refuses
+    assert trend_columns(rows, {"4h": pair, MARKET_4H: pair}, strength)["trend_up_4h"].all()
+    falling = [c + 0.5 for c in closes[::-1]]  # (not the rising closes reversed: the memo
+    # tells frames apart by their dates and sums)
+    assert not trend_columns(rows, {"4h": four_hours(falling), MARKET_4H: four_hours(
+        [c / 4 for c in falling])}, strength)["trend_up_4h"].any()
+    # BTC's candles missing: fails closed
+    assert not trend_columns(rows, {"4h": pair}, strength)["trend_up_4h"].any()

@@ -23,6 +23,7 @@ TIMEFRAME_MINUTES = {"5m": 5, "15m": 15, "1h": 60, "4h": 240}
 INDICATOR_PERIOD = 14  # RSI, ATR and ADX periods of the spec
 SLOW_EMA_15M = 20  # the parabolic check compares with EMA20(15m)
 ATR_DAY_15M = 96  # 15m candles in a day: the ATR's median over it is the pair's usual range
+DAY_4H = 6  # 4h candles in a day: the relative strength compares the changes over them
 FLOW_WINDOW = 20  # candles summed by the OBV/CVD flow columns shown in the chart
 # Candles of every timeframe the analysis needs before its values are settled: EMA50(4h), ADX and
 # the squeeze's 50-candle percentile converge (recursive-analysis: 0 % variance). The strategy's
@@ -42,24 +43,41 @@ def trend_4h(df: DataFrame, settings: TrendSettings) -> DataFrame:
     )
 
 
+def day_change_4h(df: DataFrame) -> DataFrame:
+    """The change of each closed 4h candle's close over the DAY_4H candles before it."""
+    close = df["close"]
+    return DataFrame({"date": df["date"], "day_change": close / close.shift(DAY_4H) - 1})
+
+
 def trend_columns(df: DataFrame, informative: dict[str, DataFrame],
                   settings: TrendSettings) -> DataFrame:
     """The master trend filter of each 1m row: `trend_up_4h` (the pair's 4h trend and, with
-    `settings.market`, BTC's: `market_up_4h`, False when BTC's candles are missing) and the
-    pair's `trend_margin_4h`."""
+    `settings.market`, BTC's: `market_up_4h`; with `settings.relative_strength`, the pair's day
+    at least as good as BTC's: `stronger_than_market_4h`; both False when BTC's candles are
+    missing) and the pair's `trend_margin_4h`."""
     own = merge(df, MEMO(trend_4h, informative["4h"], settings=(settings,)), "4h")
-    if not settings.market:
+    if not (settings.market or settings.relative_strength):
         return own
     market = informative.get(MARKET_4H)
-    if market is None or market.empty:
-        market_up = pd.Series(False, index=df.index)
-    else:
-        market_up = merge(df, MEMO(trend_4h, market, settings=(settings,)), "4h")["trend_up_4h"]
-        market_up = market_up.astype("boolean").fillna(False).astype(bool)
-    own["market_up_4h"] = market_up
-    own_up = own["trend_up_4h"].astype("boolean").fillna(False).astype(bool)
-    own["trend_up_4h"] = own_up & market_up
+    has_market = market is not None and not market.empty
+    up = as_flag(own["trend_up_4h"])
+    if settings.market:
+        own["market_up_4h"] = as_flag(merge(df, MEMO(trend_4h, market, settings=(settings,)),
+                                            "4h")["trend_up_4h"]) if has_market else False
+        up &= own["market_up_4h"]
+    if settings.relative_strength:
+        own["stronger_than_market_4h"] = (
+            merge(df, MEMO(day_change_4h, informative["4h"]), "4h")["day_change_4h"]
+            >= merge(df, MEMO(day_change_4h, market), "4h")["day_change_4h"]
+        ) if has_market else False
+        up &= own["stronger_than_market_4h"]
+    own["trend_up_4h"] = up
     return own
+
+
+def as_flag(values: pd.Series) -> pd.Series:
+    """A column of True/False/NaN as booleans, NaN (no closed candle yet) False."""
+    return values.astype("boolean").fillna(False).astype(bool)
 
 
 def momentum_1h(df: DataFrame) -> DataFrame:

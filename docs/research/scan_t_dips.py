@@ -72,6 +72,46 @@ def print_parts(parts: dict, pair_days: float, with_test: bool) -> None:
         print(line + f" {len(every) / pair_days:12.2f}")
 
 
+def condition_scan(frames: dict[str, pd.DataFrame], holds: dict[str, np.ndarray], name: str,
+                   rule_label: str, random_per_pair: int = 100, seed: int = 20261207):
+    """A condition (`holds[pair]`, a flag per 1m row) tried on the defaults' signals: the signals
+    one per GAP minutes with and without it, and random candles where the 4h uptrend and the
+    condition hold (the regime alone); each against DRAWS draws of random candles in the uptrend.
+    Returns the scored parts, the pair-days and, per pair, the share of the minutes where the
+    condition holds (of all, of those in the uptrend)."""
+    rng = np.random.default_rng(seed)
+    shares = {}
+
+    def rules(pair: str, a: pd.DataFrame) -> dict[str, np.ndarray]:
+        signal = a["entry_tag"].to_numpy() != ""
+        regime = np.flatnonzero(in_trend(a, np.ones(len(a), bool)) & holds[pair])
+        return {"signals, one per 4 h": first_of_episode(signal, GAP),
+                rule_label: first_of_episode(signal & holds[pair], GAP),
+                f"random candles in trend + {name}": np.sort(rng.choice(
+                    regime, size=min(random_per_pair, len(regime)), replace=False))}
+
+    def pools(pair: str, a: pd.DataFrame, inside: np.ndarray) -> dict[str, np.ndarray]:
+        trend = in_trend(a, inside)
+        shares[pair] = (holds[pair][inside].mean(), holds[pair][trend].mean())
+        return {f"control {draw}": np.flatnonzero(trend) for draw in range(1, DRAWS + 1)}
+
+    parts, pair_days = scored(frames, rules, pools)
+    return parts, pair_days, shares
+
+
+def print_condition(datadir: Path, name: str, scan: tuple, with_test: bool,
+                    leave_out: str = "") -> None:
+    """`condition_scan`'s result: where the condition holds (`leave_out`: a pair not counted in
+    that share), then the table."""
+    parts, pair_days, shares = scan
+    counted = [share for pair, share in shares.items() if pair != leave_out]
+    print(f"{datadir}: {len(shares)} pairs, {pair_days:.0f} pair-days; {name} holds "
+          f"{np.mean([s[0] for s in counted]):.1%} of the minutes"
+          + (f" of every pair but {leave_out}" if leave_out else "")
+          + f", {np.mean([s[1] for s in counted]):.1%} of those in the 4h uptrend")
+    print_parts(parts, pair_days, with_test)
+
+
 def main(datadir: Path, with_test: bool) -> None:
     frames = analysed_frames(datadir)
     parts, pair_days = scored(

@@ -22,15 +22,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-from scan_d_to_h import analysed_frames, first_of_episode, in_trend, scored
-from scan_t_dips import DRAWS, GAP, print_parts
+from scan_d_to_h import analysed_frames
+from scan_t_dips import condition_scan, print_condition
 
 HOURS = 24
 MIN_RATIO = 0.3
-RANDOM_PER_PAIR = 100  # random candles in trend + W per pair (the regime's own effect)
-SEED = 20261207
 
 
 def efficiency_ratio(close: pd.Series) -> pd.Series:
@@ -44,29 +41,8 @@ def main(datadir: Path, with_test: bool) -> None:
     frames = analysed_frames(datadir)
     trending = {pair: (efficiency_ratio(a["close"]) >= MIN_RATIO).to_numpy()
                 for pair, a in frames.items()}
-    rng = np.random.default_rng(SEED)
-    shares = []
-
-    def rules(pair: str, a: pd.DataFrame) -> dict[str, np.ndarray]:
-        signal = a["entry_tag"].to_numpy() != ""
-        regime = np.flatnonzero(in_trend(a, np.ones(len(a), bool)) & trending[pair])
-        return {"signals, one per 4 h": first_of_episode(signal, GAP),
-                "W: signals while ER(24 h) >= 0.3, one per 4 h": first_of_episode(
-                    signal & trending[pair], GAP),
-                "random candles in trend + W": np.sort(rng.choice(
-                    regime, size=min(RANDOM_PER_PAIR, len(regime)), replace=False))}
-
-    def pools(pair: str, a: pd.DataFrame, inside: np.ndarray) -> dict[str, np.ndarray]:
-        trend = in_trend(a, inside)
-        shares.append((trending[pair][inside].mean(), trending[pair][trend].mean()))
-        return {f"control {draw}": np.flatnonzero(trend) for draw in range(1, DRAWS + 1)}
-
-    parts, pair_days = scored(frames, rules, pools)
-    print(f"{datadir}: {len(frames)} pairs, {pair_days:.0f} pair-days; W holds "
-          f"{np.mean([s[0] for s in shares]):.1%} of the minutes, "
-          f"{np.mean([s[1] for s in shares]):.1%} of those in the 4h uptrend")
-    print_parts(parts, pair_days, with_test)
-
+    scan = condition_scan(frames, trending, "W", "W: signals while ER(24 h) >= 0.3, one per 4 h")
+    print_condition(datadir, "W", scan, with_test)
 
 if __name__ == "__main__":
     main(Path(sys.argv[1]), "--test" in sys.argv[2:])

@@ -213,11 +213,23 @@ def test_per_setup_groups_split_the_tags():
 
 
 def test_the_simulator_is_started_only_for_a_config_whose_exchange_is_local():
-    from botpy_ext.evaluation.command import uses_simulator
+    from botpy_ext.evaluation.command import load_config, uses_simulator
     from tests.helpers import CONFIG_DIR
 
-    assert uses_simulator(CONFIG_DIR / "backtest.json")  # through its add_config_files
-    assert not uses_simulator(CONFIG_DIR / "paper.json")  # Binance itself
+    assert uses_simulator(load_config(CONFIG_DIR / "backtest.json"))  # through add_config_files
+    assert not uses_simulator(load_config(CONFIG_DIR / "paper.json"))  # Binance itself
+
+
+def test_a_market_switch_without_btcs_4h_candles_is_refused(tmp_path):
+    from botpy_ext.evaluation.command import check_market_candles
+
+    switched = {"botpy": {"parameters": {"trend_relative_strength": True}}}
+    with pytest.raises(InputError, match=r"trend_relative_strength compares with BTC/USDT's 4h "
+                                         r"candles, and .*BTC_USDT-4h.feather is missing"):
+        check_market_candles(switched, tmp_path)
+    check_market_candles({"botpy": {"parameters": {"trend_market": False}}}, tmp_path)
+    (tmp_path / "BTC_USDT-4h.feather").write_bytes(b"")
+    check_market_candles(switched, tmp_path)
 
 
 # ---- signal excursions ----------------------------------------------------------------------
@@ -301,12 +313,14 @@ def test_the_charts_leave_the_controls_extra_draws_to_the_tables():
     assert {bar.name for bar in bars} == set(charted(report))
 
 
-def control_report_section(folds_r: dict[int, float | None], trades: int = 10) -> dict:
-    """A strategy's report section with `trades` trades per fold of the given expectancy in R
-    (None: the fold failed)."""
+def control_report_section(folds_r: dict[int, float | None],
+                           trades: dict[int, int] | None = None) -> dict:
+    """A strategy's report section with the given expectancy in R per fold (None: the fold
+    failed) and `trades[fold]` trades (10 where not given)."""
     ok = [n for n, r in folds_r.items() if r is not None]
     return {"folds": [{"fold": n, "ok": r is not None,
-                       "stats": {"all": {"expectancy_r": r, "trades_with_r": trades}}
+                       "stats": {"all": {"expectancy_r": r,
+                                         "trades_with_r": (trades or {}).get(n, 10)}}
                        if r is not None else None}
                       for n, r in folds_r.items()],
             "pooled": {"all": {"expectancy_r": sum(folds_r[n] for n in ok) / len(ok)},
@@ -347,14 +361,17 @@ def test_the_folds_before_the_last_are_ranked_together_by_their_trades():
     assert folds_expectancy_r([{"expectancy_r": None, "trades_with_r": 0}]) == {
         "expectancy_r": None}
 
-    strategies = {"BotpyStrategy": control_report_section({1: 0.3, 2: -0.1, 3: -0.6}),
-                  "BotpyRandomControl": control_report_section({1: 0.0, 2: 0.0, 3: 0.0}),
-                  "BotpyRandomControl#2": control_report_section({1: 0.2, 2: 0.2, 3: -0.9}),
+    # the strategy: 30 trades at +0.3 R, then 10 at -0.1 R: +0.2 R together (not their mean)
+    strategies = {"BotpyStrategy": control_report_section({1: 0.3, 2: -0.1, 3: -0.6},
+                                                          trades={1: 30}),
+                  "BotpyRandomControl": control_report_section({1: 0.1, 2: 0.1, 3: 0.0}),
+                  "BotpyRandomControl#2": control_report_section({1: 0.25, 2: 0.25, 3: -0.9}),
                   "BotpyRandomControl#3": control_report_section({1: -0.2, 2: None, 3: 0.1})}
     rank = control_section(folds_request(3), strategies)["before_last"]
-    assert rank["folds"] == [1, 2] and rank["strategy_expectancy_r"] == pytest.approx(0.1)
+    assert rank["folds"] == [1, 2] and rank["strategy_expectancy_r"] == pytest.approx(0.2)
     assert (rank["draws"], rank["draws_below"]) == (2, 1)  # draw 3's fold 2 failed: left out
-    assert rank["control_mean_r"] == pytest.approx(0.1)
+    assert rank["control_mean_r"] == pytest.approx(0.175)
     sentence = control_sentence({"control": control_section(folds_request(3), strategies)})
-    assert "folds 1–2 together +0.100 R, above 1/2 (mean +0.100 R)" in sentence
+    assert ("folds 1–2 together +0.200 R, above 1/2 (mean +0.175 R; 1 of 3 draws left out: a "
+            "failed fold)") in sentence
     assert control_section(folds_request(2), strategies)["before_last"] is None

@@ -53,12 +53,23 @@ def known_at(informative: dict, row_date: pd.Timestamp) -> dict:
             .reset_index(drop=True) for tf, frame in informative.items()}
 
 
+FLAGS = ("trend_up_4h", "market_up_4h", "stronger_than_market_4h")
+
+
+def flips(full: pd.DataFrame) -> pd.Index:
+    """Rows (after the warm-up) where one of the 4h flags changes."""
+    flags = full[[flag for flag in FLAGS if flag in full.columns]].astype(bool)
+    changed = flags.ne(flags.shift()).any(axis=1) & (full.index > 700)
+    return full.index[changed]
+
+
 def sample_rows(full: pd.DataFrame) -> list[int]:
-    """Signal rows, random rows, and the rows on both sides of the first 4h closes."""
+    """Signal rows, random rows, and the rows on both sides of the first 4h closes and of the
+    first changes of the 4h flags."""
     signals = list(full.index[full["entry_tag"] != ""][:15])
     closed_4h = full["date_4h"].ne(full["date_4h"].shift()) & (full.index > 700)
-    new_4h = full.index[closed_4h]
-    signals += [row + step for row in new_4h[:4] for step in (-1, 0)]
+    signals += [row + step for row in full.index[closed_4h][:4] for step in (-1, 0)]
+    signals += [row + step for row in flips(full)[:3] for step in (-1, 0)]
     # and the raw setup signals (a dropped repeat of an episode among them)
     raw = full[["signal_precision", "signal_momentum", "signal_ignition"]].any(axis=1)
     signals += list(full.index[raw][:15])
@@ -76,8 +87,9 @@ def test_every_column_is_free_of_look_ahead(history, settings):
     assert (full["entry_tag"] != "").sum() >= 2, "the window should hold signals to check"
     if settings is SWITCHED_ON:
         assert "market_up_4h" in full.columns
-    if settings is RELATIVE_STRENGTH:  # the column changes inside the window
-        assert full["stronger_than_market_4h"].nunique() == 2
+    if settings is RELATIVE_STRENGTH:  # the column changes at a checked row
+        changes = full["stronger_than_market_4h"].ne(full["stronger_than_market_4h"].shift())
+        assert any(changes.iloc[row] and row - 1 in rows for row in rows if row > 700)
     for n in rows:
         prefix = strategy_columns(df.iloc[: n + 1], known_at(informative, df["date"].iloc[n]),
                                   settings)

@@ -334,10 +334,10 @@ def test_relative_strength_needs_a_day_at_least_as_good_as_btcs():
     from botpy_ext.setups.settings import TrendSettings
 
     rows = pd.DataFrame({"date": minutes(3)})
-    closes = [float(n) for n in range(10, 30)]  # rising: +24 % over the last 6 candles
+    closes = [float(n) for n in range(10, 30)]  # rising: 29 / 23, +26 % over the last day
     pair = four_hours(closes)
-    slower = four_hours([c for c in range(110, 130)])  # also rising, +5.0 % over 6 candles
-    faster = four_hours([c * c for c in closes])  # +54 %
+    slower = four_hours([c for c in range(110, 130)])  # also rising: 129 / 123, +4.9 %
+    faster = four_hours([c * c for c in closes])  # (29 / 23)², +59 %
     strength = TrendSettings(ema_period=10, relative_strength=True)
     beats = trend_columns(rows, {"4h": pair, MARKET_4H: slower}, strength)
     assert beats["trend_up_4h"].all() and beats["stronger_than_market_4h"].all()
@@ -349,5 +349,27 @@ def test_relative_strength_needs_a_day_at_least_as_good_as_btcs():
     # tells frames apart by their dates and sums)
     assert not trend_columns(rows, {"4h": four_hours(falling), MARKET_4H: four_hours(
         [c / 4 for c in falling])}, strength)["trend_up_4h"].any()
-    # BTC's candles missing: fails closed
+    # BTC's candles missing, or less than a day of them: fails closed
     assert not trend_columns(rows, {"4h": pair}, strength)["trend_up_4h"].any()
+    assert not trend_columns(rows, {"4h": pair, MARKET_4H: slower.tail(6)},
+                             strength)["trend_up_4h"].any()
+    # with the market's trend as well, both must hold
+    both = TrendSettings(ema_period=10, market=True, relative_strength=True)
+    with_market = trend_columns(rows, {"4h": pair, MARKET_4H: slower}, both)
+    assert with_market[["market_up_4h", "stronger_than_market_4h", "trend_up_4h"]].all().all()
+    assert not trend_columns(rows, {"4h": pair, MARKET_4H: faster}, both)["trend_up_4h"].any()
+
+
+def test_relative_strength_compares_the_same_day_when_a_candle_is_missing():
+    """The pair's newest 4h candle is missing: its last day is compared with BTC's same day,
+    not with BTC's newer one."""
+    from botpy_ext.setups.context import MARKET_4H, trend_columns
+    from botpy_ext.setups.settings import TrendSettings
+
+    rows = pd.DataFrame({"date": minutes(3)})
+    flat = four_hours([100.0] * 20).iloc[:-1]  # its last candle did not arrive
+    # BTC: +10 % over the day that ends with the pair's last candle, then halved
+    btc = four_hours([200.0] * 13 + [220.0] * 6 + [100.0])
+    strength = TrendSettings(ema_period=10, relative_strength=True)
+    columns = trend_columns(rows, {"4h": flat, MARKET_4H: btc}, strength)
+    assert not columns["stronger_than_market_4h"].any()  # 0 % against BTC's +10 %

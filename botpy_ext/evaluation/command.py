@@ -24,7 +24,7 @@ from freqtrade.exceptions import ConfigurationError
 from botpy_ext.evaluation import market
 from botpy_ext.evaluation.control import CONTROL
 from botpy_ext.evaluation.folds import Fold, InputError, plan_folds, usable_span
-from botpy_ext.setups.context import STARTUP_CANDLES
+from botpy_ext.setups.context import MARKET_PAIR, STARTUP_CANDLES
 
 # The runner and the report load freqtrade's analysis code and plotly: they are imported after
 # the input checks, so that bad input is answered at once.
@@ -120,6 +120,8 @@ def build_request(args: argparse.Namespace, userdir: Path) -> Request:
         raise InputError("--control-draws", f"must be at least 1, got {args.control_draws}")
     if args.control_draws > 1 and not args.control:
         raise InputError("--control-draws", "needs --control")
+    loaded = load_config(config)
+    check_market_candles(loaded, datadir)
     candles = {pair: market.read_candles(datadir, pair) for pair in pairs}
     span = market.common_span(candles)
     warmup = timedelta(days=args.warmup_days)
@@ -128,24 +130,43 @@ def build_request(args: argparse.Namespace, userdir: Path) -> Request:
                        min_window=timedelta(minutes=STARTUP_CANDLES))
     out = Path(args.out) if args.out else userdir / "evaluation"
     return Request(datadir, pairs, folds, args.fee, fees, out, config,
-                   simulated=uses_simulator(config), strategy=args.strategy,
+                   simulated=uses_simulator(loaded), strategy=args.strategy,
                    strategy_path=strategy_path, spaces=tuple(args.optimize or ()),
                    epochs=args.epochs, hyperopt_loss=args.hyperopt_loss, jobs=args.jobs,
                    warmup=warmup, control_draws=args.control_draws if args.control else 0,
                    candles=candles)
 
 
-def uses_simulator(config: Path) -> bool:
-    """A config (with the files it adds) whose exchange API is on 127.0.0.1 is served by the
-    simulator the evaluation starts; any other exchange is used as it is."""
+def load_config(config: Path) -> dict:
+    """The run config with the files it adds (freqtrade's loader)."""
     from freqtrade.configuration.load_config import load_from_files
 
     try:
-        exchange = load_from_files([str(config)]).get("exchange", {})
+        return load_from_files([str(config)])
     except ConfigurationError as exc:
         raise InputError("--config", str(exc)) from None
+
+
+def uses_simulator(loaded: dict) -> bool:
+    """A config (with the files it adds) whose exchange API is on 127.0.0.1 is served by the
+    simulator the evaluation starts; any other exchange is used as it is."""
+    exchange = loaded.get("exchange", {})
     public = exchange.get("ccxt_config", {}).get("urls", {}).get("api", {}).get("public", "")
     return public.startswith(("http://127.0.0.1", "http://localhost"))
+
+
+MARKET_SWITCHES = ("trend_market", "trend_relative_strength")
+
+
+def check_market_candles(loaded: dict, datadir: Path) -> None:
+    """A switch that compares with BTC/USDT's 4h candles needs them in the datadir: without them
+    every entry would be refused, one warning per candle, and the run would measure nothing."""
+    parameters = loaded.get("botpy", {}).get("parameters", {})
+    switched = [name for name in MARKET_SWITCHES if parameters.get(name)]
+    needed = market.pair_file(datadir, MARKET_PAIR, "4h")
+    if switched and not needed.exists():
+        raise InputError("--datadir", f"{', '.join(switched)} compares with {MARKET_PAIR}'s 4h "
+                         f"candles, and {needed} is missing")
 
 
 class Progress:

@@ -101,7 +101,7 @@ def before_last_rank(request, mine: dict, controls: list[dict]) -> dict | None:
     together = [st.folds_expectancy_r([fold_figures(section, n) for n in numbers])
                 for section in [mine, *controls]]
     rank = st.control_rank(together[0], together[1:])
-    return rank and {"folds": numbers, **rank}
+    return rank and {"folds": numbers, "draws_of": len(controls), **rank}
 
 
 def control_section(request, strategies: dict) -> dict | None:
@@ -139,9 +139,12 @@ def control_sentence(report: dict) -> str | None:
     per_fold = ", ".join(f"fold {f['fold']} {f['draws_below']}/{f['draws']}"
                          for f in rank["folds"])
     if before := rank.get("before_last"):
+        left_out = before["draws_of"] - before["draws"]
         per_fold += (f"; folds {before['folds'][0]}–{before['folds'][-1]} together "
                      f"{before['strategy_expectancy_r']:+.3f} R, above {before['draws_below']}/"
-                     f"{before['draws']} (mean {before['control_mean_r']:+.3f} R)")
+                     f"{before['draws']} (mean {before['control_mean_r']:+.3f} R"
+                     + (f"; {left_out} of {before['draws_of']} draws left out: a failed fold"
+                        if left_out else "") + ")")
     notes = "".join(f" ({note})" for note in rank["notes"])
     return (f"{rank['strategy']}'s expectancy {rank['strategy_expectancy_r']:+.3f} R is above "
             f"{rank['draws_below']} of {rank['draws']} draws of the random-entry control "

@@ -23,7 +23,6 @@ TIMEFRAME_MINUTES = {"5m": 5, "15m": 15, "1h": 60, "4h": 240}
 INDICATOR_PERIOD = 14  # RSI, ATR and ADX periods of the spec
 SLOW_EMA_15M = 20  # the parabolic check compares with EMA20(15m)
 ATR_DAY_15M = 96  # 15m candles in a day: the ATR's median over it is the pair's usual range
-DAY_4H = 6  # 4h candles in a day: the relative strength compares the changes over them
 FLOW_WINDOW = 20  # candles summed by the OBV/CVD flow columns shown in the chart
 # Candles of every timeframe the analysis needs before its values are settled: EMA50(4h), ADX and
 # the squeeze's 50-candle percentile converge (recursive-analysis: 0 % variance). The strategy's
@@ -43,10 +42,20 @@ def trend_4h(df: DataFrame, settings: TrendSettings) -> DataFrame:
     )
 
 
-def day_change_4h(df: DataFrame) -> DataFrame:
-    """The change of each closed 4h candle's close over the DAY_4H candles before it."""
-    close = df["close"]
-    return DataFrame({"date": df["date"], "day_change": close / close.shift(DAY_4H) - 1})
+def relative_day_4h(pair: DataFrame, market: DataFrame) -> DataFrame:
+    """On each of the pair's 4h candles: did its close change over the day before at least as
+    much as the market's over the same day? Changes are taken between candles 24 h apart by
+    their dates, and the market's is read on the pair's dates, so a missing candle on either
+    side gives NaN (False), never another day."""
+    day_before = pair["date"] - pd.Timedelta(hours=24)
+
+    def changes(frame: DataFrame) -> np.ndarray:
+        close = frame.set_index("date")["close"]
+        return (close.reindex(pair["date"]).to_numpy()
+                / close.reindex(day_before).to_numpy() - 1)
+
+    stronger = pd.Series(changes(pair) >= changes(market), index=pair.index)
+    return DataFrame({"date": pair["date"], "stronger_than_market": stronger})
 
 
 def trend_columns(df: DataFrame, informative: dict[str, DataFrame],
@@ -66,10 +75,9 @@ def trend_columns(df: DataFrame, informative: dict[str, DataFrame],
                                             "4h")["trend_up_4h"]) if has_market else False
         up &= own["market_up_4h"]
     if settings.relative_strength:
-        own["stronger_than_market_4h"] = (
-            merge(df, MEMO(day_change_4h, informative["4h"]), "4h")["day_change_4h"]
-            >= merge(df, MEMO(day_change_4h, market), "4h")["day_change_4h"]
-        ) if has_market else False
+        own["stronger_than_market_4h"] = as_flag(merge(
+            df, MEMO(relative_day_4h, informative["4h"], market),
+            "4h")["stronger_than_market_4h"]) if has_market else False
         up &= own["stronger_than_market_4h"]
     own["trend_up_4h"] = up
     return own

@@ -21,8 +21,9 @@ class TrendSettings(Validated):
     market: bool = param(False, "the market's trend too: BTC/USDT's last closed 4h candle must "
                          "also close above its EMA (alts follow BTC)")
     relative_strength: bool = param(False, "the pair at least as strong as the market: its "
-                                    "change over the last 6 closed 4h candles (24 h) at or "
-                                    "above BTC/USDT's (BTC's own candles pass)")
+                                    "last closed 4h close's change over the 24 h before at "
+                                    "or above BTC/USDT's over the same 24 h (BTC's own "
+                                    "candles pass)")
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 trend, not like a random walk. A research script, not part of the product.
 
 The efficiency ratio of the last 24 h on hourly steps: |close − close 24 h ago| / the sum of the
-24 hourly |changes|. A straight line scores 1; a driftless random walk about 0.16 (≈ 0.8 / √24).
+24 hourly |changes|. A straight line scores 1; a driftless random walk about 0.2 (1 / √24).
 W keeps a signal only when the ratio is at least 0.3 (the 4h uptrend filter stays as it is).
 
 Scored like hypotheses D to H (`scan_d_to_h.py`: a 2:1 bracket over 24 h, R = max(1.5 ATR, 2 %),

@@ -165,6 +165,17 @@ def test_hyperopted_folds_equal_a_plain_backtest_with_their_parameters(real_data
         stats = load_backtest_stats(results)["BotpyStrategy"]
         assert stats["total_trades"] == fold["freqtrade"]["total_trades"]
         assert stats["profit_total"] == pytest.approx(fold["freqtrade"]["profit_total"])
+    # the strategy's own parameters ran on the same test windows: hyperopt's gain out of sample
+    mine = report["strategies"]["BotpyStrategy"]["folds"]
+    plain = report["strategies"]["BotpyStrategy-unoptimized"]["folds"]
+    assert all(fold["ok"] and fold["params"] is None for fold in plain)
+    gain = report["hyperopt"]
+    assert (gain["compared"], [f["fold"] for f in gain["folds"]]) == (2, [1, 2])
+    for compared, optimized, unoptimized in zip(gain["folds"], mine, plain, strict=True):
+        assert compared["optimized"]["profit_pct"] == optimized["stats"]["all"]["profit_pct"]
+        assert compared["unoptimized"]["profit_pct"] == unoptimized["stats"]["all"]["profit_pct"]
+        assert compared["unoptimized"]["trades"] == unoptimized["freqtrade"]["total_trades"]
+    assert "Hyperopt out of sample: with its hyperopted parameters BotpyStrategy" in result.stdout
 
 
 def simulator_on(config: Path, datadir: Path):

@@ -375,3 +375,42 @@ def test_the_folds_before_the_last_are_ranked_together_by_their_trades():
     assert ("folds 1–2 together +0.200 R, above 1/2 (mean +0.175 R; 1 of 3 draws left out: a "
             "failed fold)") in sentence
     assert control_section(folds_request(2), strategies)["before_last"] is None
+
+
+def hyperopt_report_section(folds: dict[int, tuple[float, float, int] | None]) -> dict:
+    """A strategy's report section with (profit %, expectancy R, trades) per fold (None: the
+    fold failed)."""
+    return {"folds": [{"fold": n, "ok": f is not None,
+                       "stats": {"all": {"profit_pct": f[0], "expectancy_r": f[1],
+                                         "trades": f[2], "trades_with_r": f[2]}}
+                       if f is not None else None} for n, f in folds.items()]}
+
+
+def test_hyperopted_folds_are_compared_with_the_unoptimized_on_the_same_windows():
+    from botpy_ext.evaluation.report import hyperopt_section, hyperopt_sentence
+
+    request = folds_request(3)
+    request.spaces = ("buy",)
+    strategies = {
+        "BotpyStrategy": hyperopt_report_section({1: (2.0, 0.4, 10), 2: (-3.0, -0.5, 30),
+                                                  3: None}),
+        "BotpyStrategy-unoptimized": hyperopt_report_section({1: (1.0, 0.2, 10),
+                                                              2: (-1.0, 0.0, 10),
+                                                              3: (5.0, 0.9, 10)}),
+    }
+    gain = hyperopt_section(request, strategies)
+    assert [f["fold"] for f in gain["folds"]] == [1, 2]  # fold 3 failed on one side
+    assert [f["gain_pct"] for f in gain["folds"]] == [pytest.approx(1.0), pytest.approx(-2.0)]
+    assert (gain["more_profit"], gain["compared"]) == (1, 2)
+    # pooled over folds 1-2: profits added, R weighted by the trades (10 at +0.4, 30 at -0.5)
+    assert gain["pooled"]["optimized"] == {"profit_pct": pytest.approx(-1.0),
+                                           "expectancy_r": pytest.approx(-0.275)}
+    assert gain["pooled"]["unoptimized"] == {"profit_pct": pytest.approx(0.0),
+                                             "expectancy_r": pytest.approx(0.1)}
+    sentence = hyperopt_sentence({"hyperopt": gain})
+    assert ("with its hyperopted parameters BotpyStrategy made -1.00 % (-0.275 R a trade) over "
+            "the test folds, with its own parameters +0.00 % (+0.100 R) on the same windows; "
+            "more profit on 1 of 2 folds") in sentence
+    assert hyperopt_section(folds_request(3), strategies) is None  # no --optimize
+    del strategies["BotpyStrategy-unoptimized"]
+    assert hyperopt_section(request, strategies) is None

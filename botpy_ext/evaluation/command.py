@@ -297,6 +297,8 @@ def evaluate(args: argparse.Namespace, userdir: Path, bin_dir: Path, argv: list[
     strategies = [
         StrategyRun(request.strategy, request.strategy_path, request.datadir,
                     optimize=bool(request.spaces)),
+        *([StrategyRun(request.strategy, request.strategy_path, request.datadir,
+                       unoptimized=True)] if request.spaces else []),
         *[StrategyRun(CONTROL, request.strategy_path, request.datadir, draw=draw)
           for draw in range(request.control_draws)],
         StrategyRun(SAMPLE, templates_dir(), sample_datadir),

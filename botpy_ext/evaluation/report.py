@@ -18,7 +18,7 @@ from rich.table import Table
 from botpy_ext.evaluation import statistics as st
 from botpy_ext.evaluation.baseline import buy_and_hold_curve, buy_and_hold_pct
 from botpy_ext.evaluation.control import is_control, is_extra_draw
-from botpy_ext.evaluation.runner import FoldResult
+from botpy_ext.evaluation.runner import FoldResult, unoptimized_label
 
 BUY_AND_HOLD = "buy & hold"
 
@@ -153,6 +153,46 @@ def control_sentence(report: dict) -> str | None:
             + notes)
 
 
+def hyperopt_section(request, strategies: dict) -> dict | None:
+    """With `--optimize`: the hyperopted folds against the strategy's own parameters on the same
+    test windows, per fold and pooled (over the folds both ran). Did hyperopt help out of
+    sample?"""
+    mine = strategies.get(request.strategy)
+    plain = strategies.get(unoptimized_label(request.strategy))
+    if not request.spaces or not mine or not plain:
+        return None
+    numbers = [fold.number for fold in request.folds]
+    gain = st.optimization_gain([fold_figures(mine, n) for n in numbers],
+                                [fold_figures(plain, n) for n in numbers])
+    compared = [fold["fold"] for fold in gain["folds"]]
+    pooled = None
+    if compared:
+        together = [st.folds_expectancy_r([fold_figures(section, n) for n in compared])
+                    for section in (mine, plain)]
+        pooled = {name: {"profit_pct": sum(f[name]["profit_pct"] for f in gain["folds"]),
+                         "expectancy_r": figures["expectancy_r"]}
+                  for name, figures in zip(("optimized", "unoptimized"), together, strict=True)}
+    return {"strategy": request.strategy, "unoptimized": unoptimized_label(request.strategy),
+            **gain, "pooled": pooled}
+
+
+def hyperopt_sentence(report: dict) -> str | None:
+    """One line on hyperopt: the hyperopted test folds against the unoptimized ones."""
+    gain = report.get("hyperopt")
+    if not gain or not gain["pooled"]:
+        return None
+    mine, plain = gain["pooled"]["optimized"], gain["pooled"]["unoptimized"]
+
+    def r(value):
+        return "no R" if value is None else f"{value:+.3f} R"
+
+    return (f"Hyperopt out of sample: with its hyperopted parameters {gain['strategy']} made "
+            f"{mine['profit_pct']:+.2f} % ({r(mine['expectancy_r'])} a trade) over the test "
+            f"folds, with its own parameters {plain['profit_pct']:+.2f} % "
+            f"({r(plain['expectancy_r'])}) on the same windows; more profit on "
+            f"{gain['more_profit']} of {gain['compared']} folds.")
+
+
 def build(request, results: dict[str, list[FoldResult]], command: str) -> dict:
     strategies, trades = {}, {}
     for name, fold_results in results.items():
@@ -170,6 +210,7 @@ def build(request, results: dict[str, list[FoldResult]], command: str) -> dict:
                    "monte_carlo_shuffles": st.SHUFFLES, "seed": st.SEED},
         "strategies": strategies,
         "control": control_section(request, strategies),
+        "hyperopt": hyperopt_section(request, strategies),
         "buy_and_hold": buy_and_hold_section(request),
         "_trades": trades,  # for the charts; not written to the JSON
     }
@@ -283,8 +324,9 @@ def print_tables(report: dict, console: Console | None = None) -> None:
             console.print(groups_table(report, name, "setup", "per setup"))
             console.print(groups_table(report, name, "tag", "per entry tag"))
     console.print(risk_table(report))
-    if sentence := control_sentence(report):
-        console.print(sentence)
+    for sentence in (control_sentence(report), hyperopt_sentence(report)):
+        if sentence:
+            console.print(sentence)
 
 
 def print_signals(result: dict, console: Console | None = None) -> None:
@@ -437,7 +479,8 @@ re-priced).</p>
 <p><b>Folds</b> (test windows never overlap each other or their train window):</p><ul>{folds}</ul>
 {f'<p><b>Hyperopted parameters per fold:</b></p><ul>{params}</ul>' if params else ''}
 {html_table(report)}
-{f'<p>{html.escape(sentence)}</p>' if (sentence := control_sentence(report)) else ''}
+{''.join(f'<p>{html.escape(sentence)}</p>' for sentence in (control_sentence(report),
+         hyperopt_sentence(report)) if sentence)}
 {''.join(divs)}
 <p>Intervals: 95 % percentile bootstrap of the mean over {st.RESAMPLES} resamples; drawdown
 percentiles over {st.SHUFFLES} random orders of the pooled test trades (seed {st.SEED}).

@@ -37,11 +37,21 @@ class StrategyRun:
     datadir: Path
     optimize: bool = False  # hyperopt each fold's train window first
     draw: int | None = None  # the random-entry control's draw (botpy.control_draw)
+    unoptimized: bool = False  # with --optimize: the strategy's own parameters, for comparison
 
     @property
     def label(self) -> str:
-        """The run's name in the report: the class, or a control's draw label."""
+        """The run's name in the report: the class, a control's draw label, or the class's
+        unoptimized twin."""
+        if self.unoptimized:
+            return unoptimized_label(self.name)
         return self.name if self.draw is None else draw_label(self.draw)
+
+
+def unoptimized_label(name: str) -> str:
+    """The report's name of the strategy backtested with its own parameters next to its
+    hyperopted folds (`--optimize`): the same test windows, no hyperopt."""
+    return f"{name}-unoptimized"
 
 
 @dataclass(frozen=True)

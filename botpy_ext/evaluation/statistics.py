@@ -200,6 +200,24 @@ def folds_expectancy_r(folds: list[dict | None]) -> dict | None:
     return {"expectancy_r": total / sum(weights)}
 
 
+def optimization_gain(optimized: list[dict | None], unoptimized: list[dict | None]) -> dict:
+    """What hyperopt did out of sample: per test fold (each a `summarize` dict, None for a fold
+    that failed), the hyperopted parameters' profit and expectancy in R against the strategy's
+    own parameters on the same window, and on how many of the folds both ran the hyperopted
+    ones made more profit."""
+    folds = []
+    for number, (mine, plain) in enumerate(zip(optimized, unoptimized, strict=True), start=1):
+        if mine is None or plain is None:
+            continue
+        folds.append({"fold": number,
+                      "optimized": {k: mine[k] for k in ("trades", "profit_pct", "expectancy_r")},
+                      "unoptimized": {k: plain[k] for k in ("trades", "profit_pct",
+                                                            "expectancy_r")},
+                      "gain_pct": mine["profit_pct"] - plain["profit_pct"]})
+    return {"folds": folds, "more_profit": sum(f["gain_pct"] > 0 for f in folds),
+            "compared": len(folds)}
+
+
 def control_rank(strategy: dict | None, controls: list[dict | None]) -> dict | None:
     """Where the strategy's pooled expectancy in R lies among the random-entry control's draws
     (each a pooled `summarize` dict): how many draws it beats, their mean and range. None

@@ -41,6 +41,7 @@ def botpy_evaluate(*args: str, timeout: float = 1200) -> subprocess.CompletedPro
     (["--folds", "0"], "--folds"),
     (["--control", "--control-draws", "0"], "--control-draws"),
     (["--control-draws", "3"], "--control-draws"),  # draws of a control not asked for
+    (["--optimize", "buy", "--random-state", "-1"], "--random-state"),
 ])
 def test_bad_input_is_one_line_naming_the_option_and_writes_nothing(
         args, option, real_data, tmp_path):
@@ -147,6 +148,7 @@ def test_hyperopted_folds_equal_a_plain_backtest_with_their_parameters(real_data
         assert plan["train"]["end"] == plan["test"]["start"]
         params = fold["params"]
         assert params["strategy_name"] == "BotpyStrategy" and params["params"]["buy"]
+        assert f"--random-state {fold['fold']}" in fold["commands"][0]  # default 1, + k - 1
         strategies = tmp_path / f"strategies{fold['fold']}"
         strategies.mkdir()
         shutil.copy(STRATEGIES / "BotpyStrategy.py", strategies)

@@ -27,6 +27,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--optimize", nargs="+", metavar="SPACE", help="hyperopt spaces: each "
                         "test window is preceded by a train window hyperopted first")
     parser.add_argument("--epochs", type=int, default=10, help="hyperopt epochs per fold")
+    parser.add_argument("--random-state", type=int, default=1, help="hyperopt's random state "
+                        "of fold 1; fold k uses this + k - 1 (default 1)")
     parser.add_argument("--hyperopt-loss", default="SharpeHyperOptLoss",
                         help="freqtrade hyperopt loss (default SharpeHyperOptLoss)")
     parser.add_argument("--strategy", default="BotpyStrategy", help="strategy to evaluate")

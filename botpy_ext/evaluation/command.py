@@ -53,6 +53,7 @@ class Request:
     spaces: tuple[str, ...]
     epochs: int
     hyperopt_loss: str
+    random_state: int  # hyperopt's random state of fold 1 (fold k: + k - 1)
     jobs: int
     warmup: timedelta
     control_draws: int  # draws of the random-entry control to run (0: none)
@@ -101,6 +102,8 @@ def build_request(args: argparse.Namespace, userdir: Path) -> Request:
         raise InputError("--jobs", f"must be at least 1, got {args.jobs}")
     if args.optimize and args.epochs < 1:
         raise InputError("--epochs", f"must be at least 1, got {args.epochs}")
+    if args.random_state < 0:
+        raise InputError("--random-state", f"must be at least 0, got {args.random_state}")
     if not 0 <= args.fee < 0.05:
         raise InputError("--fee", f"must be in [0, 0.05), got {args.fee}")
     fees = parse_fees(args.fees)
@@ -132,7 +135,8 @@ def build_request(args: argparse.Namespace, userdir: Path) -> Request:
     return Request(datadir, pairs, folds, args.fee, fees, out, config,
                    simulated=uses_simulator(loaded), strategy=args.strategy,
                    strategy_path=strategy_path, spaces=tuple(args.optimize or ()),
-                   epochs=args.epochs, hyperopt_loss=args.hyperopt_loss, jobs=args.jobs,
+                   epochs=args.epochs, hyperopt_loss=args.hyperopt_loss,
+                   random_state=args.random_state, jobs=args.jobs,
                    warmup=warmup, control_draws=args.control_draws if args.control else 0,
                    candles=candles)
 
@@ -291,7 +295,7 @@ def evaluate(args: argparse.Namespace, userdir: Path, bin_dir: Path, argv: list[
     base_url = f"http://127.0.0.1:{free_port()}" if request.simulated else None
     config = evaluation_config(request, base_url, runs / "evaluation-config.json")
     setting = Setting(bin_dir / "freqtrade", config, userdir, request.pairs, request.fee,
-                      request.spaces, request.epochs, request.hyperopt_loss)
+                      request.spaces, request.epochs, request.hyperopt_loss, request.random_state)
     sample_datadir = market.ensure_timeframe(request.datadir, list(request.pairs),
                                              SAMPLE_TIMEFRAME, runs / f"data-{SAMPLE_TIMEFRAME}")
     strategies = [

@@ -66,6 +66,7 @@ class Setting:
     spaces: tuple[str, ...] = ()
     epochs: int = 0
     hyperopt_loss: str = "SharpeHyperOptLoss"
+    random_state: int = 1  # fold 1's; fold k uses random_state + k - 1
 
 
 @dataclass
@@ -147,14 +148,14 @@ def backtest(setting: Setting, strategy: StrategyRun, path: Path, window: Window
 
 def hyperopt(setting: Setting, strategy: StrategyRun, path: Path, window: Window,
              rundir: Path, result: FoldResult) -> dict:
-    """Hyperopt the train window; its best parameters land next to the strategy copy. The
-    random state is the fold's number: reproducible, and other candidates in each fold."""
+    """Hyperopt the train window; its best parameters land next to the strategy copy. Fold k's
+    random state is `random_state + k - 1`: reproducible, and other candidates in each fold."""
     per_epoch = ["--analyze-per-epoch"] if ENTRY_SPACES & set(setting.spaces) else []
     command = [str(setting.freqtrade), "hyperopt",
                *common_options(setting, strategy, path, window, rundir, rundir / "hyperopt.log"),
                "--spaces", *setting.spaces, "--epochs", str(setting.epochs),
                "--hyperopt-loss", setting.hyperopt_loss, "-j", "1",
-               "--random-state", str(result.fold.number),
+               "--random-state", str(setting.random_state + result.fold.number - 1),
                "--print-json", *per_epoch]
     result.commands.append(command)
     with HYPEROPT_LOCK:  # freqtrade runs one hyperopt per user directory at a time

@@ -386,11 +386,11 @@ def hyperopt_report_section(folds: dict[int, tuple[float, float, int] | None]) -
                        if f is not None else None} for n, f in folds.items()]}
 
 
-def test_hyperopted_folds_are_compared_with_the_unoptimized_on_the_same_windows():
+def test_hyperopted_folds_are_compared_with_the_unoptimized_on_the_same_windows(tmp_path):
     from botpy_ext.evaluation.report import hyperopt_section, hyperopt_sentence
 
     request = folds_request(3)
-    request.spaces = ("buy",)
+    request.spaces, request.strategy_path = ("buy",), tmp_path
     strategies = {
         "BotpyStrategy": hyperopt_report_section({1: (2.0, 0.4, 10), 2: (-3.0, -0.5, 30),
                                                   3: None}),
@@ -410,7 +410,12 @@ def test_hyperopted_folds_are_compared_with_the_unoptimized_on_the_same_windows(
     sentence = hyperopt_sentence({"hyperopt": gain})
     assert ("with its hyperopted parameters BotpyStrategy made -1.00 % (-0.275 R a trade) over "
             "the test folds, with its own parameters +0.00 % (+0.100 R) on the same windows; "
-            "more profit on 1 of 2 folds") in sentence
+            "more profit on 1 of 2 folds.") in sentence
+    assert gain["notes"] == []
+    # an earlier hyperopt's parameter file in the strategies folder is left out, and said so
+    (tmp_path / "BotpyStrategy.json").write_text("{}")
+    assert "BotpyStrategy.json left out" in hyperopt_sentence(
+        {"hyperopt": hyperopt_section(request, strategies)})
     assert hyperopt_section(folds_request(3), strategies) is None  # no --optimize
     del strategies["BotpyStrategy-unoptimized"]
     assert hyperopt_section(request, strategies) is None

@@ -151,6 +151,28 @@ def test_same_engine_settings_as_freqtrade_gives_the_strategy(tmp_path):
                                 "ignition_min_rise": 0.052}
 
 
+def test_the_random_control_trades_with_botpystrategys_parameter_file(tmp_path):
+    """freqtrade's loader refuses a parameter file that names another class; the random control
+    (`botpy evaluate --control`) reads BotpyStrategy's, so that it trades the parameters of the
+    strategy it is compared with. A file of another strategy is still refused."""
+    path = parameter_file(tmp_path / "strategies", {"buy": {"precision_rsi_max": 60.0},
+                                                    "sell": {"sniper_stop_atr": 2.5}})
+
+    def loaded(name: str):
+        config = config_with(strategy=name, strategy_path=str(path.parent),
+                             user_data_dir=tmp_path / "userdir", runmode=RunMode.OTHER,
+                             stake_currency="USDT", dry_run=True)
+        config["botpy"]["guards"] = NO_FEAR_GREED  # no history, no network
+        strategy = StrategyResolver.load_strategy(config)
+        strategy.ft_bot_start()
+        return strategy.precision_rsi_max.value, strategy.sniper_stop_atr.value
+
+    assert loaded("BotpyRandomControl") == loaded("BotpyStrategy") == (60.0, 2.5)
+    path.write_text(json.dumps({"strategy_name": "Other", "params": {}, "ft_stratparam_v": 1}))
+    with pytest.raises(OperationalException, match="Invalid parameter file"):
+        loaded("BotpyRandomControl")
+
+
 # ------------------------------------------------------------------ freqtrade test-pairlist
 def test_test_pairlist_scans_with_the_parameter_file(synthetic_market, tmp_path, userdir):
     """LINK's Precision breakout at its signal candle, with the engine's defaults and with a

@@ -102,7 +102,7 @@ def build_request(args: argparse.Namespace, userdir: Path) -> Request:
         raise InputError("--jobs", f"must be at least 1, got {args.jobs}")
     if args.optimize and args.epochs < 1:
         raise InputError("--epochs", f"must be at least 1, got {args.epochs}")
-    if args.random_state < 0:
+    if args.optimize and args.random_state < 0:
         raise InputError("--random-state", f"must be at least 0, got {args.random_state}")
     if not 0 <= args.fee < 0.05:
         raise InputError("--fee", f"must be in [0, 0.05), got {args.fee}")
@@ -302,8 +302,9 @@ def evaluate(args: argparse.Namespace, userdir: Path, bin_dir: Path, argv: list[
         StrategyRun(request.strategy, request.strategy_path, request.datadir,
                     optimize=bool(request.spaces)),
         *([StrategyRun(request.strategy, request.strategy_path, request.datadir,
-                       unoptimized=True)] if request.spaces else []),
-        *[StrategyRun(CONTROL, request.strategy_path, request.datadir, draw=draw)
+                       unoptimized=True, bare=True)] if request.spaces else []),
+        *[StrategyRun(CONTROL, request.strategy_path, request.datadir, draw=draw,
+                      bare=bool(request.spaces))
           for draw in range(request.control_draws)],
         StrategyRun(SAMPLE, templates_dir(), sample_datadir),
     ]

@@ -4,6 +4,7 @@ freqtrade prints its tables) and an HTML page with plotly charts (plotly.js embe
 from __future__ import annotations
 
 import html
+import itertools
 import json
 import shlex
 from pathlib import Path
@@ -162,8 +163,8 @@ def hyperopt_section(request, strategies: dict) -> dict | None:
     if not request.spaces or not mine or not plain:
         return None
     numbers = [fold.number for fold in request.folds]
-    gain = st.optimization_gain([fold_figures(mine, n) for n in numbers],
-                                [fold_figures(plain, n) for n in numbers])
+    gain = st.optimization_gain({n: fold_figures(mine, n) for n in numbers},
+                                {n: fold_figures(plain, n) for n in numbers})
     compared = [fold["fold"] for fold in gain["folds"]]
     pooled = None
     if compared:
@@ -172,8 +173,12 @@ def hyperopt_section(request, strategies: dict) -> dict | None:
         pooled = {name: {"profit_pct": sum(f[name]["profit_pct"] for f in gain["folds"]),
                          "expectancy_r": figures["expectancy_r"]}
                   for name, figures in zip(("optimized", "unoptimized"), together, strict=True)}
+    notes = []
+    if (parameter_file := request.strategy_path / f"{request.strategy}.json").is_file():
+        notes.append(f"{parameter_file} left out: the hyperopted, unoptimized and control runs "
+                     "start from the declared defaults and the config")
     return {"strategy": request.strategy, "unoptimized": unoptimized_label(request.strategy),
-            **gain, "pooled": pooled}
+            **gain, "pooled": pooled, "notes": notes}
 
 
 def hyperopt_sentence(report: dict) -> str | None:
@@ -190,7 +195,8 @@ def hyperopt_sentence(report: dict) -> str | None:
             f"{mine['profit_pct']:+.2f} % ({r(mine['expectancy_r'])} a trade) over the test "
             f"folds, with its own parameters {plain['profit_pct']:+.2f} % "
             f"({r(plain['expectancy_r'])}) on the same windows; more profit on "
-            f"{gain['more_profit']} of {gain['compared']} folds.")
+            f"{gain['more_profit']} of {gain['compared']} folds."
+            + "".join(f" ({note})" for note in gain.get("notes", [])))
 
 
 def build(request, results: dict[str, list[FoldResult]], command: str) -> dict:
@@ -382,7 +388,7 @@ def equity_figure(report: dict) -> go.Figure:
 def expectancy_figure(report: dict) -> go.Figure:
     figure = make_subplots(rows=1, cols=2, subplot_titles=(
         "expectancy per trade, % (95 % bootstrap CI)", "expectancy per trade, R (95 % CI)"))
-    colours = iter(("#636efa", "#ef553b", "#00cc96", "#ab63fa"))
+    colours = itertools.cycle(("#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a"))
     for name, section in charted(report).items():
         if not section["pooled"]:
             continue
@@ -411,7 +417,7 @@ def expectancy_figure(report: dict) -> go.Figure:
 
 def drawdown_figure(report: dict) -> go.Figure:
     figure = go.Figure()
-    positions = iter(("top right", "bottom right", "top left", "bottom left"))
+    positions = itertools.cycle(("top right", "bottom right", "top left", "bottom left"))
     for name, section in charted(report).items():
         trades = report["_trades"][name]
         if len(trades) < 2:

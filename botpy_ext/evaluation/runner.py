@@ -38,6 +38,7 @@ class StrategyRun:
     optimize: bool = False  # hyperopt each fold's train window first
     draw: int | None = None  # the random-entry control's draw (botpy.control_draw)
     unoptimized: bool = False  # with --optimize: the strategy's own parameters, for comparison
+    bare: bool = False  # run a copy of the strategy's folder without its parameter file
 
     @property
     def label(self) -> str:
@@ -172,6 +173,16 @@ def hyperopt(setting: Setting, strategy: StrategyRun, path: Path, window: Window
     return json.loads(params_file.read_text())
 
 
+def modules_copy(folder: Path, copy: Path) -> Path:
+    """The strategy folder's modules without a parameter file: hyperopt exports its own next to
+    them, and the runs compared with a hyperopted one start from the same parameters as it (the
+    declared defaults and the config's), not from an earlier hyperopt's file."""
+    copy.mkdir()
+    for module in folder.glob("*.py"):
+        shutil.copy(module, copy)
+    return copy
+
+
 def run_fold(setting: Setting, strategy: StrategyRun, fold: Fold, rundir: Path,
              phase=lambda text: None) -> FoldResult:
     """One fold of one strategy; a freqtrade failure is reported in the result, not raised.
@@ -184,10 +195,9 @@ def run_fold(setting: Setting, strategy: StrategyRun, fold: Fold, rundir: Path,
     write_run_config(setting, rundir, strategy.draw)
     path = strategy.path
     try:
+        if strategy.bare or (strategy.optimize and fold.train is not None):
+            path = modules_copy(strategy.path, rundir / "strategy")
         if strategy.optimize and fold.train is not None:
-            path = rundir / "strategy"  # hyperopt exports its parameter file next to the copy
-            path.mkdir()
-            shutil.copy(strategy.path / f"{strategy.name}.py", path)
             train = rundir / "train"
             train.mkdir()
             write_run_config(setting, train, strategy.draw)

@@ -200,13 +200,15 @@ def folds_expectancy_r(folds: list[dict | None]) -> dict | None:
     return {"expectancy_r": total / sum(weights)}
 
 
-def optimization_gain(optimized: list[dict | None], unoptimized: list[dict | None]) -> dict:
-    """What hyperopt did out of sample: per test fold (each a `summarize` dict, None for a fold
-    that failed), the hyperopted parameters' profit and expectancy in R against the strategy's
-    own parameters on the same window, and on how many of the folds both ran the hyperopted
-    ones made more profit."""
+def optimization_gain(optimized: dict[int, dict | None],
+                      unoptimized: dict[int, dict | None]) -> dict:
+    """What hyperopt did out of sample: per test fold (by number, each a `summarize` dict, None
+    for a fold that failed), the hyperopted parameters' profit and expectancy in R against the
+    strategy's own parameters on the same window, and on how many of the folds both ran the
+    hyperopted ones made more profit."""
     folds = []
-    for number, (mine, plain) in enumerate(zip(optimized, unoptimized, strict=True), start=1):
+    for number, mine in optimized.items():
+        plain = unoptimized.get(number)
         if mine is None or plain is None:
             continue
         folds.append({"fold": number,

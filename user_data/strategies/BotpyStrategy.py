@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from freqtrade.enums import RunMode
+from freqtrade.exceptions import OperationalException
+from freqtrade.optimize.hyperopt_tools import HyperoptTools
 from freqtrade.persistence import Order, Trade
 from freqtrade.strategy import IStrategy, stoploss_from_absolute
 from pandas import DataFrame
@@ -461,6 +463,20 @@ class BotpyRandomControl(BotpyStrategy):
     entry signals per pair, on random candles inside the 4h uptrend. Not a strategy to trade."""
 
     control_draw = 0  # which draw of random candles (`botpy.control_draw`), read at bot_start
+
+    def load_params_from_file(self) -> dict:
+        """BotpyStrategy's parameter file (hyperopt's export next to this module), if any: the
+        control trades with the parameters of the strategy it stands beside. freqtrade's own
+        loader would refuse the file, which names BotpyStrategy, not this class."""
+        module = getattr(self, "__file__", "")
+        filename = Path(module).with_suffix(".json") if module else None
+        if filename is None or not filename.is_file():
+            return {}
+        params = HyperoptTools.load_params_from_file(filename)
+        if params.get("strategy_name") != BotpyStrategy.__name__:
+            raise OperationalException(f"Invalid parameter file provided: {filename} is not "
+                                       f"{BotpyStrategy.__name__}'s")
+        return params
 
     def bot_start(self, **kwargs) -> None:
         self.control_draw = control_draw(self.config)

@@ -25,6 +25,7 @@ from botpy_ext.evaluation import market
 from botpy_ext.evaluation.control import CONTROL
 from botpy_ext.evaluation.folds import Fold, InputError, plan_folds, usable_span
 from botpy_ext.setups.context import MARKET_PAIR, STARTUP_CANDLES
+from botpy_ext.setups.settings import MARKET_SWITCHES
 
 # The runner and the report load freqtrade's analysis code and plotly: they are imported after
 # the input checks, so that bad input is answered at once.
@@ -159,14 +160,11 @@ def uses_simulator(loaded: dict) -> bool:
     return public.startswith(("http://127.0.0.1", "http://localhost"))
 
 
-MARKET_SWITCHES = ("trend_market", "trend_relative_strength")
-
-
 def check_market_candles(loaded: dict, datadir: Path) -> None:
     """A switch that compares with BTC/USDT's 4h candles needs them in the datadir: without them
     every entry would be refused, one warning per candle, and the run would measure nothing."""
     parameters = loaded.get("botpy", {}).get("parameters", {})
-    switched = [name for name in MARKET_SWITCHES if parameters.get(name)]
+    switched = [f"trend_{name}" for name in MARKET_SWITCHES if parameters.get(f"trend_{name}")]
     needed = market.pair_file(datadir, MARKET_PAIR, "4h")
     if switched and not needed.exists():
         raise InputError("--datadir", f"{', '.join(switched)} compares with {MARKET_PAIR}'s 4h "

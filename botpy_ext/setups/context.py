@@ -65,7 +65,7 @@ def trend_columns(df: DataFrame, informative: dict[str, DataFrame],
     at least as good as BTC's: `stronger_than_market_4h`; both False when BTC's candles are
     missing) and the pair's `trend_margin_4h`."""
     own = merge(df, MEMO(trend_4h, informative["4h"], settings=(settings,)), "4h")
-    if not (settings.market or settings.relative_strength):
+    if not settings.uses_market:
         return own
     market = informative.get(MARKET_4H)
     has_market = market is not None and not market.empty

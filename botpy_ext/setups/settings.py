@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from botpy_ext.parameters import param, validate
 
 PROFILES = ("sniper", "scalper", "volatility_hunter")
+# the trend switches that compare with BTC/USDT's 4h candles
+MARKET_SWITCHES = ("market", "relative_strength")
 
 
 class Validated:
@@ -24,6 +26,11 @@ class TrendSettings(Validated):
                                     "last closed 4h close's change over the 24 h before at "
                                     "or above BTC/USDT's over the same 24 h (BTC's own "
                                     "candles pass)")
+
+    @property
+    def uses_market(self) -> bool:
+        """A switch is on that reads BTC/USDT's 4h candles."""
+        return any(getattr(self, name) for name in MARKET_SWITCHES)
 
 
 @dataclass(frozen=True)

@@ -169,7 +169,7 @@ class BotpyStrategy(IStrategy):
             tf: self.dp.get_pair_dataframe(metadata["pair"], tf) for tf in INFORMATIVE_TIMEFRAMES
         }
         settings = self.engine_settings()
-        if settings.trend.market or settings.trend.relative_strength:
+        if settings.trend.uses_market:
             informative[MARKET_4H] = self.dp.get_pair_dataframe(MARKET_PAIR, "4h")
         missing = [name for name, frame in informative.items() if frame.empty]
         if missing:

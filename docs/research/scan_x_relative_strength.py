@@ -14,7 +14,9 @@ on the train part of both real sets, the signals with X beat the signals without
 0.1 R. The script prints the train part only; `--test` adds the test part, to be read after the
 decision.
 
-    .venv/bin/python docs/research/scan_x_relative_strength.py DATADIR [--test]
+    .venv/bin/python docs/research/scan_x_relative_strength.py DATADIR [--test] [--days N]
+
+`--days 7` is hypothesis Z (section 18): the same comparison over a week instead of a day.
 """
 
 from __future__ import annotations
@@ -28,25 +30,29 @@ from scan_d_to_h import analysed_frames
 from scan_t_dips import condition_scan, print_condition
 
 MARKET = "BTC/USDT"
-MINUTES = 1440
+DAY_MINUTES = 1440
 
 
-def day_return(frame: pd.DataFrame) -> pd.Series:
-    """The 24 h return on each minute of a full 1m grid (gaps carried forward)."""
+def period_return(frame: pd.DataFrame, days: int) -> pd.Series:
+    """The return over `days` days on each minute of a full 1m grid (gaps carried forward)."""
     close = frame.set_index("date")["close"].asfreq("1min").ffill()
-    return close / close.shift(MINUTES) - 1
+    return close / close.shift(days * DAY_MINUTES) - 1
 
 
-def main(datadir: Path, with_test: bool) -> None:
+def main(datadir: Path, with_test: bool, days: int) -> None:
     frames = analysed_frames(datadir)
-    market = day_return(frames[MARKET])
+    market = period_return(frames[MARKET], days)
     stronger = {pair: np.ones(len(a), bool) if pair == MARKET else
-                (day_return(a).reindex(a["date"]).to_numpy()
+                (period_return(a, days).reindex(a["date"]).to_numpy()
                  > market.reindex(a["date"]).to_numpy())
                 for pair, a in frames.items()}
-    scan = condition_scan(frames, stronger, "X",
-                          "X: signals while stronger than BTC (24 h), 1 per 4 h")
-    print_condition(datadir, "X", scan, with_test, leave_out=MARKET)
+    name = "X" if days == 1 else "Z"
+    scan = condition_scan(frames, stronger, name,
+                          f"{name}: signals while stronger than BTC ({days * 24} h), 1 per 4 h")
+    print_condition(datadir, name, scan, with_test, leave_out=MARKET)
+
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), "--test" in sys.argv[2:])
+    arguments = sys.argv[2:]
+    days = int(arguments[arguments.index("--days") + 1]) if "--days" in arguments else 1
+    main(Path(sys.argv[1]), "--test" in arguments, days)

@@ -54,6 +54,55 @@ def test_bad_input_is_one_line_naming_the_option_and_writes_nothing(
     assert not out.exists()
 
 
+def linked_datadir(path: Path, source: Path, pairs: list[str], history: bool) -> Path:
+    """A datadir of links to `source`'s candle files of `pairs` (and its Fear & Greed history)."""
+    path.mkdir()
+    for pair in pairs:
+        for candles in source.glob(f"{pair.replace('/', '_')}-*.feather"):
+            (path / candles.name).symlink_to(candles)
+    if history:
+        (path / "fear_greed.json").symlink_to(source / "fear_greed.json")
+    return path
+
+
+def test_a_datadir_without_the_guards_data_is_refused_before_any_run(real_data, tmp_path):
+    """Without BTC/USDT's 1m candles the BTC breaker would refuse every entry, and without a
+    Fear & Greed history (none found, the download failing) every fold would stop: both are
+    refused once, at the start, with what to do."""
+    out = tmp_path / "report"
+    no_btc = linked_datadir(tmp_path / "no-btc", real_data, ["ETH/USDT", "SOL/USDT"], True)
+    result = botpy_evaluate("--datadir", str(no_btc), "--out", str(out), timeout=120)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert (f"botpy evaluate: error: --datadir: the btc_breaker guard reads BTC/USDT's 1m "
+            f"candles, and {no_btc / 'BTC_USDT-1m.feather'} is missing") in result.stderr
+    assert "botpy.guards.btc_breaker.enabled = false" in result.stderr
+
+    no_history = linked_datadir(tmp_path / "no-history", real_data, ["BTC/USDT", "ETH/USDT"],
+                                False)
+    absent = tmp_path / "absent" / "fear_greed.json"
+    config = tmp_path / "unreachable-index.json"
+    config.write_text(json.dumps({
+        "add_config_files": [str(REPO / "user_data" / "config" / "backtest.json")],
+        "botpy": {"guards": {"fear_greed": {"history_file": str(absent), "retries": 0,
+                                            "url": "http://127.0.0.1:9/fng/"}}}}))
+    result = botpy_evaluate("--datadir", str(no_history), "--config", str(config), "--out",
+                            str(out), timeout=120)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert (f"botpy evaluate: error: --datadir: Fear & Greed history {absent} not found, and "
+            f"the download failed") in result.stderr
+    assert not out.exists() and not absent.exists()
+
+    guard_off = tmp_path / "breaker-off.json"
+    guard_off.write_text(json.dumps({
+        "add_config_files": [str(REPO / "user_data" / "config" / "backtest.json")],
+        "botpy": {"guards": {"btc_breaker": {"enabled": False}}}}))
+    result = botpy_evaluate("--datadir", str(no_btc), "--config", str(guard_off), "--folds",
+                            "1", "--timerange", "20230405-20230408", "--out", str(out),
+                            timeout=600)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]  # the fix it names
+    assert "fold 1/1 BotpyStrategy" in result.stdout
+
+
 @pytest.fixture(scope="module")
 def real_report(real_data, tmp_path_factory) -> tuple[dict, Path]:
     out = tmp_path_factory.mktemp("evaluation")

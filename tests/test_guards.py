@@ -525,6 +525,22 @@ def test_history_download_and_the_value_of_the_day(stub, tmp_path):
     assert "no value for 2024-02-16 in the history" in refusal.reason
 
 
+def test_the_history_is_looked_up_in_the_datadir_then_in_the_user_directory(tmp_path):
+    datadir, userdir = tmp_path / "candles", tmp_path / "user_data"
+    (userdir / "data").mkdir(parents=True)
+    datadir.mkdir()
+    in_userdir = userdir / "data" / "fear_greed.json"
+    assert fear_greed.history_path("fear_greed.json", datadir, userdir) == in_userdir  # default
+    in_userdir.write_text("{}")
+    assert fear_greed.history_path("fear_greed.json", datadir, userdir) == in_userdir
+    (datadir / "fear_greed.json").write_text("{}")
+    assert fear_greed.history_path("fear_greed.json", datadir, userdir) == (
+        datadir / "fear_greed.json")
+    assert fear_greed.history_path("fear_greed.json", None, userdir) == in_userdir
+    elsewhere = tmp_path / "elsewhere.json"
+    assert fear_greed.history_path(str(elsewhere), datadir, userdir) == elsewhere
+
+
 def test_missing_history_names_the_fix(tmp_path):
     with pytest.raises(fear_greed.FearGreedError, match="botpy fear-greed download"):
         fear_greed.load_history(tmp_path / "none.json")

@@ -126,6 +126,8 @@ def build_request(args: argparse.Namespace, userdir: Path) -> Request:
         raise InputError("--control-draws", "needs --control")
     loaded = load_config(config)
     check_market_candles(loaded, datadir)
+    if not args.signals and builds_on_botpy(strategy_path / f"{args.strategy}.py"):
+        check_guard_data(loaded, datadir, userdir)
     candles = {pair: market.read_candles(datadir, pair) for pair in pairs}
     span = market.common_span(candles)
     warmup = timedelta(days=args.warmup_days)
@@ -169,6 +171,38 @@ def check_market_candles(loaded: dict, datadir: Path) -> None:
     if switched and not needed.exists():
         raise InputError("--datadir", f"{', '.join(switched)} compares with {MARKET_PAIR}'s 4h "
                          f"candles, and {needed} is missing")
+
+
+def builds_on_botpy(strategy_file: Path) -> bool:
+    """BotpyStrategy or a strategy built on it (its file names it): the `botpy.guards` apply."""
+    return "BotpyStrategy" in strategy_file.read_text(encoding="utf-8", errors="replace")
+
+
+def check_guard_data(loaded: dict, datadir: Path, userdir: Path) -> None:
+    """The guards that read data beside the pairs' candles, checked once before any run: without
+    BTC/USDT's 1m candles the BTC breaker refuses every entry (the run would measure nothing),
+    and without a Fear & Greed history every fold would stop at start-up. The history is looked
+    up, and downloaded when missing, as each backtest would do it."""
+    from freqtrade.exceptions import OperationalException
+
+    from botpy_ext.guards import fear_greed
+    from botpy_ext.guards import settings as guard_settings
+
+    try:
+        guards = guard_settings.load(loaded)
+    except OperationalException as exc:
+        raise InputError("--config", str(exc)) from None
+    candles = market.pair_file(datadir, MARKET_PAIR, "1m")
+    if guards.btc_breaker.enabled and not candles.exists():
+        raise InputError("--datadir", f"the btc_breaker guard reads {MARKET_PAIR}'s 1m candles, "
+                         f"and {candles} is missing: every entry would be refused; add them, or "
+                         f"switch the guard off with botpy.guards.btc_breaker.enabled = false")
+    if guards.fear_greed.enabled:
+        history = fear_greed.history_path(guards.fear_greed.history_file, datadir, userdir)
+        try:
+            fear_greed.history_or_download(history, guards.fear_greed)
+        except fear_greed.FearGreedError as exc:
+            raise InputError("--datadir", str(exc)) from None
 
 
 class Progress:

@@ -135,6 +135,18 @@ def download_history(settings: FearGreedSettings, path: Path,
     return len(rows)
 
 
+def history_path(history_file: str, datadir: str | Path | None, userdir: Path) -> Path:
+    """Where a backtest reads the history: `history_file` itself when absolute; otherwise the
+    first that exists of `datadir`/`history_file` and `userdir`/data/`history_file`, else the
+    latter (where a download goes)."""
+    name = Path(history_file)
+    if name.is_absolute():
+        return name
+    candidates = [Path(datadir) / name] if datadir else []
+    candidates.append(userdir / "data" / name)
+    return next((path for path in candidates if path.exists()), candidates[-1])
+
+
 def history_or_download(path: Path, settings: FearGreedSettings,
                         get: Callable = requests.get) -> dict[date, Reading]:
     """The history at `path`; when the file is missing, downloaded there once from the index's

@@ -42,18 +42,11 @@ class GuardSources:
             if self.settings.fear_greed.enabled and self.live:
                 self.feed = fear_greed.FearGreedFeed(self.settings.fear_greed)
             elif self.settings.fear_greed.enabled:
-                self.fear_greed_days = fear_greed.history_or_download(
-                    self.history_path(config, userdir), self.settings.fear_greed)
+                self.fear_greed_days = fear_greed.history_or_download(fear_greed.history_path(
+                    self.settings.fear_greed.history_file, config.get("datadir"), userdir),
+                    self.settings.fear_greed)
         except (sector.SectorMapError, fear_greed.FearGreedError) as exc:
             raise OperationalException(str(exc)) from None
-
-    def history_path(self, config: dict, userdir: Path) -> Path:
-        name = Path(self.settings.fear_greed.history_file)
-        if name.is_absolute():
-            return name
-        candidates = [Path(config["datadir"]) / name] if config.get("datadir") else []
-        candidates.append(userdir / "data" / name)
-        return next((path for path in candidates if path.exists()), candidates[-1])
 
     def refresh(self, now: datetime) -> None:
         """Dry-run/live: fetch the Fear & Greed Index when it is due (`bot_loop_start`)."""

@@ -54,11 +54,12 @@ def test_bad_input_is_one_line_naming_the_option_and_writes_nothing(
     assert not out.exists()
 
 
-def linked_datadir(path: Path, source: Path, pairs: list[str], history: bool) -> Path:
+def linked_datadir(path: Path, source: Path, pairs: list[str], history: bool,
+                   timeframes: str = "*") -> Path:
     """A datadir of links to `source`'s candle files of `pairs` (and its Fear & Greed history)."""
     path.mkdir()
     for pair in pairs:
-        for candles in source.glob(f"{pair.replace('/', '_')}-*.feather"):
+        for candles in source.glob(f"{pair.replace('/', '_')}-{timeframes}.feather"):
             (path / candles.name).symlink_to(candles)
     if history:
         (path / "fear_greed.json").symlink_to(source / "fear_greed.json")
@@ -101,6 +102,28 @@ def test_a_datadir_without_the_guards_data_is_refused_before_any_run(real_data, 
                             timeout=600)
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]  # the fix it names
     assert "fold 1/1 BotpyStrategy" in result.stdout
+
+
+def test_a_datadir_of_1m_candles_alone_evaluates_like_the_full_one(real_data, tmp_path):
+    """The informative 5m/15m/1h/4h candles (and SampleStrategy's 5m) a datadir lacks are
+    resampled from its 1m candles, as the shared sets' own files were: the same trades."""
+    only_1m = linked_datadir(tmp_path / "only-1m", real_data, ["BTC/USDT", "ETH/USDT"], True,
+                             timeframes="1m")
+    reports = {}
+    for name, datadir, pairs in (("full", real_data, ["--pairs", "BTC/USDT", "ETH/USDT"]),
+                                 ("1m", only_1m, [])):
+        out = tmp_path / name
+        result = botpy_evaluate("--datadir", str(datadir), *pairs, "--folds", "1",
+                                "--timerange", "20230405-20230408", "--out", str(out))
+        assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+        reports[name] = json.loads((out / "report.json").read_text())["strategies"]
+    assert ("candles: 8 file(s) missing" in result.stdout
+            and "(5m, 15m, 1h, 4h of 2 pair(s))" in result.stdout)
+    for strategy in ("BotpyStrategy", "SampleStrategy"):
+        full, alone = reports["full"][strategy]["pooled"], reports["1m"][strategy]["pooled"]
+        assert full == alone
+    assert reports["1m"]["BotpyStrategy"]["pooled"]["all"]["trades"] > 0
+    assert not list(only_1m.glob("*-5m.feather"))  # built beside the report, not in the datadir
 
 
 @pytest.fixture(scope="module")

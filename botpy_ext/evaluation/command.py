@@ -24,7 +24,7 @@ from freqtrade.exceptions import ConfigurationError
 from botpy_ext.evaluation import market
 from botpy_ext.evaluation.control import CONTROL
 from botpy_ext.evaluation.folds import Fold, InputError, plan_folds, usable_span
-from botpy_ext.setups.context import MARKET_PAIR, STARTUP_CANDLES
+from botpy_ext.setups.context import INFORMATIVE_TIMEFRAMES, MARKET_PAIR, STARTUP_CANDLES
 from botpy_ext.setups.settings import MARKET_SWITCHES
 
 # The runner and the report load freqtrade's analysis code and plotly: they are imported after
@@ -168,7 +168,8 @@ def check_market_candles(loaded: dict, datadir: Path) -> None:
     parameters = loaded.get("botpy", {}).get("parameters", {})
     switched = [f"trend_{name}" for name in MARKET_SWITCHES if parameters.get(f"trend_{name}")]
     needed = market.pair_file(datadir, MARKET_PAIR, "4h")
-    if switched and not needed.exists():
+    buildable = market.pair_file(datadir, MARKET_PAIR, "1m").exists()  # resampled before runs
+    if switched and not needed.exists() and not buildable:
         raise InputError("--datadir", f"{', '.join(switched)} compares with {MARKET_PAIR}'s 4h "
                          f"candles, and {needed} is missing")
 
@@ -291,13 +292,33 @@ def run_all(request: Request, setting: Setting, strategies: list[StrategyRun],
     return grouped
 
 
+def candles_datadir(request: Request) -> Path:
+    """The datadir the runs read: the user's, or `<out>/candles/` (links to its files) with the
+    timeframes it lacks resampled from the 1m candles: the strategy's informative ones and
+    SampleStrategy's 5m, for the pairs and for BTC/USDT when its 1m candles are there. A datadir
+    of 1m candles alone is then enough."""
+    pairs = list(request.pairs)
+    if MARKET_PAIR not in pairs and market.pair_file(request.datadir, MARKET_PAIR, "1m").exists():
+        pairs.append(MARKET_PAIR)
+    timeframes = tuple(dict.fromkeys((*INFORMATIVE_TIMEFRAMES, SAMPLE_TIMEFRAME)))
+    missing = market.missing_timeframes(request.datadir, pairs, timeframes)
+    if missing:
+        scratch = request.out / "candles"
+        print(f"candles: {len(missing)} file(s) missing from {request.datadir} "
+              f"({', '.join(sorted({tf for _, tf in missing}, key=timeframes.index))} of "
+              f"{len({pair for pair, _ in missing})} pair(s)), resampled from the 1m candles "
+              f"into {scratch}", flush=True)
+        return market.ensure_timeframes(request.datadir, pairs, timeframes, scratch)
+    return request.datadir
+
+
 def signals(request: Request, horizon_minutes: int) -> int:
     """`--signals`: the excursion scan of every signal, no backtest."""
     from botpy_ext.evaluation import report
     from botpy_ext.evaluation.signal_scan import ScanSettings, scan
 
     started = time.monotonic()
-    result = scan(request.datadir, request.pairs, request.folds,
+    result = scan(candles_datadir(request), request.pairs, request.folds,
                   ScanSettings(horizon_minutes, request.fee))
     request.out.mkdir(parents=True, exist_ok=True)
     (request.out / "signals.json").write_text(json.dumps(result, indent=2) + "\n")
@@ -328,19 +349,18 @@ def evaluate(args: argparse.Namespace, userdir: Path, bin_dir: Path, argv: list[
     config = evaluation_config(request, base_url, runs / "evaluation-config.json")
     setting = Setting(bin_dir / "freqtrade", config, userdir, request.pairs, request.fee,
                       request.spaces, request.epochs, request.hyperopt_loss, request.random_state)
-    sample_datadir = market.ensure_timeframe(request.datadir, list(request.pairs),
-                                             SAMPLE_TIMEFRAME, runs / f"data-{SAMPLE_TIMEFRAME}")
+    datadir = candles_datadir(request)
     strategies = [
-        StrategyRun(request.strategy, request.strategy_path, request.datadir,
+        StrategyRun(request.strategy, request.strategy_path, datadir,
                     optimize=bool(request.spaces)),
-        *([StrategyRun(request.strategy, request.strategy_path, request.datadir,
+        *([StrategyRun(request.strategy, request.strategy_path, datadir,
                        unoptimized=True, bare=True)] if request.spaces else []),
-        *[StrategyRun(CONTROL, request.strategy_path, request.datadir, draw=draw,
+        *[StrategyRun(CONTROL, request.strategy_path, datadir, draw=draw,
                       bare=bool(request.spaces))
           for draw in range(request.control_draws)],
-        StrategyRun(SAMPLE, templates_dir(), sample_datadir),
+        StrategyRun(SAMPLE, templates_dir(), datadir),
     ]
-    serving = (simulator(request.datadir, runs / "simulator.log", base_url=base_url)
+    serving = (simulator(datadir, runs / "simulator.log", base_url=base_url)
                if base_url else nullcontext())
     with serving:
         results = run_all(request, setting, strategies, runs)

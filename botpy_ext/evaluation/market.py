@@ -59,17 +59,26 @@ def resample(candles: pd.DataFrame, timeframe: str) -> pd.DataFrame:
     return binned.dropna(subset=["open"]).reset_index()
 
 
-def ensure_timeframe(datadir: Path, pairs: list[str], timeframe: str, scratch: Path) -> Path:
-    """`datadir` when every pair has `timeframe` on disk, else a scratch datadir whose files
-    link to the originals and hold `timeframe` resampled from the 1m candles."""
-    if all(pair_file(datadir, pair, timeframe).exists() for pair in pairs):
+def missing_timeframes(datadir: Path, pairs: list[str], timeframes: tuple[str, ...]
+                       ) -> list[tuple[str, str]]:
+    """(pair, timeframe) of every file the datadir lacks."""
+    return [(pair, timeframe) for pair in pairs for timeframe in timeframes
+            if not pair_file(datadir, pair, timeframe).exists()]
+
+
+def ensure_timeframes(datadir: Path, pairs: list[str], timeframes: tuple[str, ...],
+                      scratch: Path) -> Path:
+    """`datadir` when every pair has every timeframe on disk, else a scratch datadir whose files
+    link to the originals and hold the missing timeframes resampled from the 1m candles."""
+    missing = missing_timeframes(datadir, pairs, timeframes)
+    if not missing:
         return datadir
     scratch.mkdir(parents=True, exist_ok=True)
     for source in datadir.iterdir():
         target = scratch / source.name
         if not target.exists():
             target.symlink_to(source.resolve())
-    for pair in pairs:
+    for pair, timeframe in missing:
         if not pair_file(scratch, pair, timeframe).exists():
             frame = resample(read_candles(datadir, pair), timeframe)
             frame.to_feather(pair_file(scratch, pair, timeframe))

@@ -67,9 +67,10 @@ def linked_datadir(path: Path, source: Path, pairs: list[str], history: bool,
 
 
 def test_a_datadir_without_the_guards_data_is_refused_before_any_run(real_data, tmp_path):
-    """Without BTC/USDT's 1m candles the BTC breaker would refuse every entry, and without a
-    Fear & Greed history (none found, the download failing) every fold would stop: both are
-    refused once, at the start, with what to do."""
+    """Without BTC/USDT's 1m candles the BTC breaker would refuse every entry; without a Fear &
+    Greed history (none found, the download failing) every fold would stop, and with one that
+    ends before the runs every entry after its end would be refused: each is refused once, at
+    the start, with what to do."""
     out = tmp_path / "report"
     no_btc = linked_datadir(tmp_path / "no-btc", real_data, ["ETH/USDT", "SOL/USDT"], True)
     result = botpy_evaluate("--datadir", str(no_btc), "--out", str(out), timeout=120)
@@ -92,6 +93,18 @@ def test_a_datadir_without_the_guards_data_is_refused_before_any_run(real_data, 
     assert (f"botpy evaluate: error: --datadir: Fear & Greed history {absent} not found, and "
             f"the download failed") in result.stderr
     assert not out.exists() and not absent.exists()
+
+    stale = linked_datadir(tmp_path / "stale-history", real_data, ["BTC/USDT", "ETH/USDT"],
+                           False)
+    days = json.loads((real_data / "fear_greed.json").read_text())["data"]
+    ending = [row for row in days if int(row["timestamp"]) < 1680307200]  # before 2023-04-01
+    (stale / "fear_greed.json").write_text(json.dumps({"data": ending}))
+    result = botpy_evaluate("--datadir", str(stale), "--timerange", "20230405-20230408",
+                            "--out", str(out), timeout=120)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert (f"botpy evaluate: error: --datadir: the Fear & Greed history "
+            f"{stale / 'fear_greed.json'} covers 2018-02-01 to 2023-03-31, the runs 2023-04-05 "
+            f"to 2023-04-07") in result.stderr
 
     guard_off = tmp_path / "breaker-off.json"
     guard_off.write_text(json.dumps({

@@ -14,7 +14,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -126,14 +126,16 @@ def build_request(args: argparse.Namespace, userdir: Path) -> Request:
         raise InputError("--control-draws", "needs --control")
     loaded = load_config(config)
     check_market_candles(loaded, datadir)
-    if not args.signals and builds_on_botpy(strategy_path / f"{args.strategy}.py"):
-        check_guard_data(loaded, datadir, userdir)
     candles = {pair: market.read_candles(datadir, pair) for pair in pairs}
     span = market.common_span(candles)
     warmup = timedelta(days=args.warmup_days)
     first, last = usable_span(span.first, span.last, warmup, start, end)
     folds = plan_folds(first, last, args.folds, train=bool(args.optimize),
                        min_window=timedelta(minutes=STARTUP_CANDLES))
+    if not args.signals and builds_on_botpy(strategy_path / f"{args.strategy}.py"):
+        windows = [window for fold in folds for window in (fold.train, fold.test) if window]
+        check_guard_data(loaded, datadir, userdir, min(w.start for w in windows),
+                         max(w.end for w in windows))
     out = Path(args.out) if args.out else userdir / "evaluation"
     return Request(datadir, pairs, folds, args.fee, fees, out, config,
                    simulated=uses_simulator(loaded), strategy=args.strategy,
@@ -179,11 +181,13 @@ def builds_on_botpy(strategy_file: Path) -> bool:
     return "BotpyStrategy" in strategy_file.read_text(encoding="utf-8", errors="replace")
 
 
-def check_guard_data(loaded: dict, datadir: Path, userdir: Path) -> None:
+def check_guard_data(loaded: dict, datadir: Path, userdir: Path, start: datetime,
+                     end: datetime) -> None:
     """The guards that read data beside the pairs' candles, checked once before any run: without
-    BTC/USDT's 1m candles the BTC breaker refuses every entry (the run would measure nothing),
-    and without a Fear & Greed history every fold would stop at start-up. The history is looked
-    up, and downloaded when missing, as each backtest would do it."""
+    BTC/USDT's 1m candles the BTC breaker refuses every entry (the run would measure nothing);
+    without a Fear & Greed history every fold would stop at start-up, and a history that ends
+    before the windows do (or starts after them) refuses every entry of the days it lacks. The
+    history is looked up, and downloaded when missing, as each backtest would do it."""
     from freqtrade.exceptions import OperationalException
 
     from botpy_ext.guards import fear_greed
@@ -201,9 +205,17 @@ def check_guard_data(loaded: dict, datadir: Path, userdir: Path) -> None:
     if guards.fear_greed.enabled:
         history = fear_greed.history_path(guards.fear_greed.history_file, datadir, userdir)
         try:
-            fear_greed.history_or_download(history, guards.fear_greed)
+            days = fear_greed.history_or_download(history, guards.fear_greed)
         except fear_greed.FearGreedError as exc:
             raise InputError("--datadir", str(exc)) from None
+        first, last = start.date(), (end - timedelta(minutes=1)).date()
+        if not days or min(days) > first or max(days) < last:
+            covered = f"{min(days)} to {max(days)}" if days else "no day"
+            raise InputError("--datadir", f"the Fear & Greed history {history} covers {covered}, "
+                             f"the runs {first} to {last}: the guard would refuse every entry on "
+                             f"the days it lacks; refresh it with `botpy fear-greed download --out "
+                             f"{history}`, or switch the guard off with "
+                             f"botpy.guards.fear_greed.enabled = false")
 
 
 class Progress:

@@ -11,7 +11,8 @@ WARMUP_DAYS = 10.0  # EMA50 of 4h closes needs 8.3 days of candles; round up
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--datadir", required=True, help="freqtrade datadir of 1m feather files")
+    parser.add_argument("--datadir", required=True, help="freqtrade datadir of 1m feather "
+                        "files (5m/15m/1h/4h are resampled from them when missing)")
     parser.add_argument("--timerange", help="YYYYMMDD[THHMM]-YYYYMMDD[THHMM]; the end is "
                         "exclusive (default: all data after the warm-up)")
     parser.add_argument("--pairs", nargs="+", help="pairs (default: every pair of the datadir)")

@@ -137,6 +137,7 @@ def test_a_datadir_of_1m_candles_alone_evaluates_like_the_full_one(real_data, tm
         assert full == alone
     assert reports["1m"]["BotpyStrategy"]["pooled"]["all"]["trades"] > 0
     assert not list(only_1m.glob("*-5m.feather"))  # built beside the report, not in the datadir
+    assert not (tmp_path / "full" / "candles").exists()  # nothing built for a complete datadir
 
 
 @pytest.fixture(scope="module")

@@ -232,6 +232,75 @@ def test_a_market_switch_without_btcs_4h_candles_is_refused(tmp_path):
     check_market_candles(switched, tmp_path)
 
 
+def minute_candles(start: datetime, minutes: int, price: float) -> pd.DataFrame:
+    dates = pd.date_range(start, periods=minutes, freq="1min")
+    close = price + np.arange(minutes) * 0.01
+    return pd.DataFrame({"date": dates, "open": close, "high": close + 0.05,
+                         "low": close - 0.05, "close": close, "volume": 1.0})
+
+
+def test_the_scratch_candles_are_rebuilt_from_the_datadir_of_each_run(tmp_path):
+    """`<out>/candles/` of an earlier run (another datadir, a dangling link) is never reused."""
+    from botpy_ext.evaluation.market import pair_file, read_candles, with_timeframes
+
+    scratch = tmp_path / "out" / "candles"
+    for name, price in (("first", 100.0), ("second", 200.0)):
+        datadir = tmp_path / name
+        (datadir / "nested").mkdir(parents=True)  # a folder of the datadir is not linked
+        minute_candles(T0, 480, price).to_feather(pair_file(datadir, "ETH/USDT", "1m"))
+        assert with_timeframes(datadir, [("ETH/USDT", "4h")], scratch) == scratch
+        assert pair_file(scratch, "ETH/USDT", "1m").resolve() == (
+            pair_file(datadir, "ETH/USDT", "1m").resolve())
+        built = read_candles(scratch, "ETH/USDT", "4h")
+        assert built["open"].iloc[0] == pytest.approx(price)
+        assert not (scratch / "nested").exists()
+    (tmp_path / "second").rename(tmp_path / "moved")  # the links of the last run now dangle
+    with_timeframes(tmp_path / "moved", [], scratch)
+    assert pair_file(scratch, "ETH/USDT", "1m").resolve().parent == tmp_path / "moved"
+
+
+def history_file(path, days: list[datetime]) -> None:
+    import json
+
+    path.write_text(json.dumps({"data": [
+        {"value": "50", "value_classification": "Neutral", "timestamp": str(int(day.timestamp()))}
+        for day in days]}))
+
+
+def test_the_guards_data_must_cover_every_window(tmp_path, capsys):
+    """BTC/USDT's 1m candles and the Fear & Greed history over [start, end): the end is
+    exclusive, a lacking first or last day refuses, a gap inside is a note, and with
+    `on_unavailable` "allow" a lacking day does not matter."""
+    from botpy_ext.evaluation.command import check_guard_data
+    from botpy_ext.evaluation.market import pair_file
+
+    midnight = datetime(2023, 4, 5, tzinfo=UTC)
+    start, end = midnight, midnight + 3 * DAY  # days 04-05, 04-06 and 04-07
+    minute_candles(start, 3 * 1440, 100.0).to_feather(pair_file(tmp_path, "BTC/USDT", "1m"))
+    every_day = [midnight + k * DAY for k in range(3)]
+    history_file(tmp_path / "fear_greed.json", every_day)
+    check_guard_data({}, tmp_path, tmp_path, start, end)
+    with pytest.raises(InputError, match=r"BTC_USDT-1m.feather covers 2023-04-05 00:00 to "
+                                         r"2023-04-07 23:59, the runs 2023-04-05 00:00 to "
+                                         r"2023-04-08 00:00"):
+        check_guard_data({}, tmp_path, tmp_path, start, end + timedelta(minutes=1))
+
+    history_file(tmp_path / "fear_greed.json", every_day[:2])
+    with pytest.raises(InputError, match=r"covers 2023-04-05 to 2023-04-06, the runs 2023-04-05 "
+                                         r"to 2023-04-07: .* 1 day\(s\) it lacks; refresh it"):
+        check_guard_data({}, tmp_path, tmp_path, start, end)
+    allow = {"botpy": {"guards": {"fear_greed": {"on_unavailable": "allow"}}}}
+    check_guard_data(allow, tmp_path, tmp_path, start, end)
+
+    history_file(tmp_path / "fear_greed.json", [every_day[0], every_day[2]])
+    check_guard_data({}, tmp_path, tmp_path, start, end)
+    assert "has no value for 2023-04-06: the guard refuses the entries of that day" in (
+        capsys.readouterr().out)
+    off = {"botpy": {"guards": {"btc_breaker": {"enabled": False},
+                                "fear_greed": {"enabled": False}}}}
+    check_guard_data(off, tmp_path / "elsewhere", tmp_path, start, end)
+
+
 # ---- signal excursions ----------------------------------------------------------------------
 
 def test_excursions_of_hand_built_paths():

@@ -31,6 +31,7 @@ from botpy_ext.setups.settings import MARKET_SWITCHES
 # the input checks, so that bad input is answered at once.
 if TYPE_CHECKING:
     from botpy_ext.evaluation.runner import FoldResult, Setting, StrategyRun
+    from botpy_ext.guards.settings import FearGreedSettings
 
 SAMPLE = "SampleStrategy"  # freqtrade's template strategy: the baseline with its own 5m timeframe
 SAMPLE_TIMEFRAME = "5m"
@@ -173,7 +174,8 @@ def check_market_candles(loaded: dict, datadir: Path) -> None:
     buildable = market.pair_file(datadir, MARKET_PAIR, "1m").exists()  # resampled before runs
     if switched and not needed.exists() and not buildable:
         raise InputError("--datadir", f"{', '.join(switched)} compares with {MARKET_PAIR}'s 4h "
-                         f"candles, and {needed} is missing")
+                         f"candles, and {needed} is missing (its 1m candles, to resample them "
+                         f"from, too)")
 
 
 def builds_on_botpy(strategy_file: Path) -> bool:
@@ -183,39 +185,70 @@ def builds_on_botpy(strategy_file: Path) -> bool:
 
 def check_guard_data(loaded: dict, datadir: Path, userdir: Path, start: datetime,
                      end: datetime) -> None:
-    """The guards that read data beside the pairs' candles, checked once before any run: without
-    BTC/USDT's 1m candles the BTC breaker refuses every entry (the run would measure nothing);
-    without a Fear & Greed history every fold would stop at start-up, and a history that ends
-    before the windows do (or starts after them) refuses every entry of the days it lacks. The
-    history is looked up, and downloaded when missing, as each backtest would do it."""
+    """The guards that read data beside the pairs' candles, checked once before any run, over
+    every window [start, end): the BTC breaker refuses every entry without BTC/USDT's 1m candles
+    (the run would measure nothing), and the Fear & Greed guard stops every fold without its
+    history and refuses every entry of a day the history lacks (unless `on_unavailable` allows
+    them). The history is looked up, and downloaded when missing, as each backtest would do it:
+    the one thing this check may write."""
     from freqtrade.exceptions import OperationalException
 
-    from botpy_ext.guards import fear_greed
     from botpy_ext.guards import settings as guard_settings
 
     try:
         guards = guard_settings.load(loaded)
     except OperationalException as exc:
         raise InputError("--config", str(exc)) from None
+    if guards.btc_breaker.enabled:
+        check_market_minutes(datadir, start, end)
+    if guards.fear_greed.enabled:
+        check_fear_greed_days(guards.fear_greed, datadir, userdir, start, end)
+
+
+def check_market_minutes(datadir: Path, start: datetime, end: datetime) -> None:
     candles = market.pair_file(datadir, MARKET_PAIR, "1m")
-    if guards.btc_breaker.enabled and not candles.exists():
+    switch = "switch the guard off with botpy.guards.btc_breaker.enabled = false"
+    if not candles.exists():
         raise InputError("--datadir", f"the btc_breaker guard reads {MARKET_PAIR}'s 1m candles, "
                          f"and {candles} is missing: every entry would be refused; add them, or "
-                         f"switch the guard off with botpy.guards.btc_breaker.enabled = false")
-    if guards.fear_greed.enabled:
-        history = fear_greed.history_path(guards.fear_greed.history_file, datadir, userdir)
-        try:
-            days = fear_greed.history_or_download(history, guards.fear_greed)
-        except fear_greed.FearGreedError as exc:
-            raise InputError("--datadir", str(exc)) from None
-        first, last = start.date(), (end - timedelta(minutes=1)).date()
-        if not days or min(days) > first or max(days) < last:
-            covered = f"{min(days)} to {max(days)}" if days else "no day"
-            raise InputError("--datadir", f"the Fear & Greed history {history} covers {covered}, "
-                             f"the runs {first} to {last}: the guard would refuse every entry on "
-                             f"the days it lacks; refresh it with `botpy fear-greed download --out "
-                             f"{history}`, or switch the guard off with "
-                             f"botpy.guards.fear_greed.enabled = false")
+                         f"{switch}")
+    dates = market.read_candles(datadir, MARKET_PAIR)["date"]
+    first, last = dates.iloc[0].to_pydatetime(), dates.iloc[-1].to_pydatetime()
+    final = end - timedelta(minutes=1)
+    if first > start or last < final:
+        minute = "%Y-%m-%d %H:%M"
+        raise InputError("--datadir", f"the btc_breaker guard reads {MARKET_PAIR}'s 1m candles, "
+                         f"and {candles} covers {first:{minute}} to {last:{minute}}, the runs "
+                         f"{start:{minute}} to {final:{minute}}: every entry outside would be "
+                         f"refused; add them, or {switch}")
+
+
+def check_fear_greed_days(settings: FearGreedSettings, datadir: Path, userdir: Path,
+                          start: datetime, end: datetime) -> None:
+    from botpy_ext.guards import fear_greed
+
+    history = fear_greed.history_path(settings.history_file, datadir, userdir)
+    try:
+        days = fear_greed.history_or_download(history, settings)
+    except fear_greed.FearGreedError as exc:
+        raise InputError("--datadir", str(exc)) from None
+    if settings.on_unavailable == "allow":
+        return  # a day without a value lets the entries through
+    first, last = start.date(), (end - timedelta(minutes=1)).date()
+    wanted = [first + timedelta(days=k) for k in range((last - first).days + 1)]
+    lacking = [day for day in wanted if day not in days]
+    if not lacking:
+        return
+    switch = "switch the guard off with botpy.guards.fear_greed.enabled = false"
+    if lacking[0] == first or lacking[-1] == last:
+        fix = (f"refresh it with `botpy fear-greed download --out {history}`, or {switch}"
+               if days and max(days) < last else switch)
+        raise InputError("--datadir", f"the Fear & Greed history {history} covers "
+                         f"{min(days)} to {max(days)}, the runs {first} to {last}: the guard "
+                         f"would refuse every entry of the {len(lacking)} day(s) it lacks; {fix}")
+    print(f"note: the Fear & Greed history {history} has no value for "
+          f"{', '.join(str(day) for day in lacking)}: the guard refuses the entries of "
+          f"{'that day' if len(lacking) == 1 else 'those days'}", flush=True)
 
 
 class Progress:
@@ -307,21 +340,21 @@ def run_all(request: Request, setting: Setting, strategies: list[StrategyRun],
 def candles_datadir(request: Request) -> Path:
     """The datadir the runs read: the user's, or `<out>/candles/` (links to its files) with the
     timeframes it lacks resampled from the 1m candles: the strategy's informative ones and
-    SampleStrategy's 5m, for the pairs and for BTC/USDT when its 1m candles are there. A datadir
-    of 1m candles alone is then enough."""
-    pairs = list(request.pairs)
-    if MARKET_PAIR not in pairs and market.pair_file(request.datadir, MARKET_PAIR, "1m").exists():
-        pairs.append(MARKET_PAIR)
+    SampleStrategy's 5m for the pairs, and BTC/USDT's 4h (the market's trend) when only its 1m
+    candles are there. A datadir of 1m candles alone is then enough."""
     timeframes = tuple(dict.fromkeys((*INFORMATIVE_TIMEFRAMES, SAMPLE_TIMEFRAME)))
-    missing = market.missing_timeframes(request.datadir, pairs, timeframes)
-    if missing:
-        scratch = request.out / "candles"
-        print(f"candles: {len(missing)} file(s) missing from {request.datadir} "
-              f"({', '.join(sorted({tf for _, tf in missing}, key=timeframes.index))} of "
-              f"{len({pair for pair, _ in missing})} pair(s)), resampled from the 1m candles "
-              f"into {scratch}", flush=True)
-        return market.ensure_timeframes(request.datadir, pairs, timeframes, scratch)
-    return request.datadir
+    missing = market.missing_timeframes(request.datadir, list(request.pairs), timeframes)
+    if (MARKET_PAIR not in request.pairs
+            and market.pair_file(request.datadir, MARKET_PAIR, "1m").exists()):
+        missing += market.missing_timeframes(request.datadir, [MARKET_PAIR], ("4h",))
+    if not missing:
+        return request.datadir
+    scratch = request.out / "candles"
+    print(f"candles: {len(missing)} file(s) missing from {request.datadir} "
+          f"({', '.join(sorted({tf for _, tf in missing}, key=timeframes.index))} of "
+          f"{len({pair for pair, _ in missing})} pair(s)), resampled from the 1m candles into "
+          f"{scratch}", flush=True)
+    return market.with_timeframes(request.datadir, missing, scratch)
 
 
 def signals(request: Request, horizon_minutes: int) -> int:

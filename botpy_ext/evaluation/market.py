@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -66,20 +67,15 @@ def missing_timeframes(datadir: Path, pairs: list[str], timeframes: tuple[str, .
             if not pair_file(datadir, pair, timeframe).exists()]
 
 
-def ensure_timeframes(datadir: Path, pairs: list[str], timeframes: tuple[str, ...],
-                      scratch: Path) -> Path:
-    """`datadir` when every pair has every timeframe on disk, else a scratch datadir whose files
-    link to the originals and hold the missing timeframes resampled from the 1m candles."""
-    missing = missing_timeframes(datadir, pairs, timeframes)
-    if not missing:
-        return datadir
-    scratch.mkdir(parents=True, exist_ok=True)
+def with_timeframes(datadir: Path, missing: list[tuple[str, str]], scratch: Path) -> Path:
+    """`scratch`, built afresh (nothing of an earlier run is reused): links to `datadir`'s files
+    and the `missing` (pair, timeframe) files resampled from the 1m candles."""
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
     for source in datadir.iterdir():
-        target = scratch / source.name
-        if not target.exists():
-            target.symlink_to(source.resolve())
+        if source.is_file():
+            (scratch / source.name).symlink_to(source.resolve())
     for pair, timeframe in missing:
-        if not pair_file(scratch, pair, timeframe).exists():
-            frame = resample(read_candles(datadir, pair), timeframe)
-            frame.to_feather(pair_file(scratch, pair, timeframe))
+        resample(read_candles(datadir, pair), timeframe).to_feather(
+            pair_file(scratch, pair, timeframe))
     return scratch

@@ -97,7 +97,8 @@ def check_pairs(datadir: Path, wanted: list[str] | None) -> tuple[str, ...]:
 
 
 def build_request(args: argparse.Namespace, userdir: Path) -> Request:
-    """Every check, before anything is written; a `InputError` names the option at fault."""
+    """Every check, before anything is written (but a missing Fear & Greed history, downloaded
+    as each backtest would); a `InputError` names the option at fault."""
     if args.folds < 1:
         raise InputError("--folds", f"must be at least 1, got {args.folds}")
     if args.jobs < 1:

@@ -30,6 +30,8 @@ from botpy_ext.setups.settings import MARKET_SWITCHES
 # The runner and the report load freqtrade's analysis code and plotly: they are imported after
 # the input checks, so that bad input is answered at once.
 if TYPE_CHECKING:
+    import pandas as pd
+
     from botpy_ext.evaluation.runner import FoldResult, Setting, StrategyRun
     from botpy_ext.guards.settings import FearGreedSettings
 
@@ -137,7 +139,7 @@ def build_request(args: argparse.Namespace, userdir: Path) -> Request:
     if not args.signals and builds_on_botpy(strategy_path / f"{args.strategy}.py"):
         windows = [window for fold in folds for window in (fold.train, fold.test) if window]
         check_guard_data(loaded, datadir, userdir, min(w.start for w in windows),
-                         max(w.end for w in windows))
+                         max(w.end for w in windows), candles.get(MARKET_PAIR))
     out = Path(args.out) if args.out else userdir / "evaluation"
     return Request(datadir, pairs, folds, args.fee, fees, out, config,
                    simulated=uses_simulator(loaded), strategy=args.strategy,
@@ -185,13 +187,13 @@ def builds_on_botpy(strategy_file: Path) -> bool:
 
 
 def check_guard_data(loaded: dict, datadir: Path, userdir: Path, start: datetime,
-                     end: datetime) -> None:
+                     end: datetime, market_candles: pd.DataFrame | None = None) -> None:
     """The guards that read data beside the pairs' candles, checked once before any run, over
     every window [start, end): the BTC breaker refuses every entry without BTC/USDT's 1m candles
     (the run would measure nothing), and the Fear & Greed guard stops every fold without its
     history and refuses every entry of a day the history lacks (unless `on_unavailable` allows
     them). The history is looked up, and downloaded when missing, as each backtest would do it:
-    the one thing this check may write."""
+    the one thing this check may write. `market_candles`: BTC/USDT's 1m, when already read."""
     from freqtrade.exceptions import OperationalException
 
     from botpy_ext.guards import settings as guard_settings
@@ -201,19 +203,21 @@ def check_guard_data(loaded: dict, datadir: Path, userdir: Path, start: datetime
     except OperationalException as exc:
         raise InputError("--config", str(exc)) from None
     if guards.btc_breaker.enabled:
-        check_market_minutes(datadir, start, end)
+        check_market_minutes(datadir, start, end, market_candles)
     if guards.fear_greed.enabled:
         check_fear_greed_days(guards.fear_greed, datadir, userdir, start, end)
 
 
-def check_market_minutes(datadir: Path, start: datetime, end: datetime) -> None:
+def check_market_minutes(datadir: Path, start: datetime, end: datetime,
+                         candles_read: pd.DataFrame | None) -> None:
     candles = market.pair_file(datadir, MARKET_PAIR, "1m")
     switch = "switch the guard off with botpy.guards.btc_breaker.enabled = false"
     if not candles.exists():
         raise InputError("--datadir", f"the btc_breaker guard reads {MARKET_PAIR}'s 1m candles, "
                          f"and {candles} is missing: every entry would be refused; add them, or "
                          f"{switch}")
-    dates = market.read_candles(datadir, MARKET_PAIR)["date"]
+    dates = (market.read_candles(datadir, MARKET_PAIR) if candles_read is None
+             else candles_read)["date"]
     first, last = dates.iloc[0].to_pydatetime(), dates.iloc[-1].to_pydatetime()
     final = end - timedelta(minutes=1)
     if first > start or last < final:

@@ -48,9 +48,25 @@ def spawn_simulator(datadir: Path, port: int, extra: tuple[str, ...] | list[str]
     )
 
 
-def wait_for_simulator(proc: subprocess.Popen, base: str) -> None:
-    wait_until(lambda: ping(base) or proc.poll() is not None, timeout=30)
+ADDRESS_IN_USE = 3  # uvicorn's exit status when the port it was given is taken
+
+
+def started_simulator(datadir: Path, port: int, extra: tuple[str, ...] | list[str],
+                      proc: subprocess.Popen, out=subprocess.DEVNULL
+                      ) -> tuple[subprocess.Popen, str]:
+    """Waits until the spawned simulator answers. The port comes from `free_port()`, and another
+    process can take it while the simulator loads its data; then it exits with ADDRESS_IN_USE
+    and is started again on another port (at most twice). Returns the process and its URL."""
+    for _ in range(3):
+        base = f"http://127.0.0.1:{port}"
+        wait_until(lambda url=base, spawned=proc: ping(url) or spawned.poll() is not None,
+                   timeout=30)
+        if proc.poll() != ADDRESS_IN_USE:
+            break
+        port = free_port()
+        proc = spawn_simulator(datadir, port, extra, out)
     assert proc.poll() is None, f"simulator exited with {proc.returncode}"
+    return proc, base
 
 
 @contextmanager
@@ -60,9 +76,8 @@ def running_simulator(datadir: Path, *extra: str, log: Path | None = None) -> It
     port = free_port()
     out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
     proc = spawn_simulator(datadir, port, extra, out)
-    base = f"http://127.0.0.1:{port}"
     try:
-        wait_for_simulator(proc, base)
+        proc, base = started_simulator(datadir, port, extra, proc, out)
         yield base
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -78,10 +93,11 @@ def running_simulators(datadir: Path, options: list[list[str]]) -> Iterator[list
     ports = [free_port() for _ in options]
     procs = [spawn_simulator(datadir, port, extra)
              for port, extra in zip(ports, options, strict=True)]
-    bases = [f"http://127.0.0.1:{port}" for port in ports]
+    bases = []
     try:
-        for proc, base in zip(procs, bases, strict=True):
-            wait_for_simulator(proc, base)
+        for index, (port, extra) in enumerate(zip(ports, options, strict=True)):
+            procs[index], base = started_simulator(datadir, port, extra, procs[index])
+            bases.append(base)
         yield bases
     finally:
         for proc in procs:

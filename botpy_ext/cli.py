@@ -345,6 +345,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("numexpr.utils").setLevel(logging.WARNING)  # "defaulting to N threads"
     argv = sys.argv[1:] if argv is None else argv
     args, extra = build_parser().parse_known_args(argv)
     if extra and args.command != "trade" and args.command not in WRAPPED:

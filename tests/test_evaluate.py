@@ -9,6 +9,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from tests.browser import Browser, chromium_binary
@@ -122,6 +123,10 @@ def test_a_datadir_of_1m_candles_alone_evaluates_like_the_full_one(real_data, tm
     resampled from its 1m candles, as the shared sets' own files were: the same trades."""
     only_1m = linked_datadir(tmp_path / "only-1m", real_data, ["BTC/USDT", "ETH/USDT"], True,
                              timeframes="1m")
+    # and a 15m file of another download, ending before the folds: rebuilt like a missing one
+    ended = pd.read_feather(real_data / "ETH_USDT-15m.feather")
+    ended[ended["date"] < "2023-04-03"].reset_index(drop=True).to_feather(
+        only_1m / "ETH_USDT-15m.feather")
     reports = {}
     for name, datadir, pairs in (("full", real_data, ["--pairs", "BTC/USDT", "ETH/USDT"]),
                                  ("1m", only_1m, [])):
@@ -130,8 +135,11 @@ def test_a_datadir_of_1m_candles_alone_evaluates_like_the_full_one(real_data, tm
                                 "--timerange", "20230405-20230408", "--out", str(out))
         assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
         reports[name] = json.loads((out / "report.json").read_text())["strategies"]
-    assert ("candles: 8 file(s) missing" in result.stdout
-            and "(5m, 15m, 1h, 4h of 2 pair(s))" in result.stdout)
+    assert ("candles: 7 file(s) missing" in result.stdout
+            and "(5m, 15m, 1h, 4h of BTC/USDT, ETH/USDT)" in result.stdout)
+    assert "candles: 1 file(s) shorter than their 1m candles in" in result.stdout
+    assert len(pd.read_feather(only_1m / "ETH_USDT-15m.feather")) == len(  # not written to
+        ended[ended["date"] < "2023-04-03"])
     for strategy in ("BotpyStrategy", "SampleStrategy"):
         full, alone = reports["full"][strategy]["pooled"], reports["1m"][strategy]["pooled"]
         assert full == alone
@@ -320,3 +328,17 @@ def test_the_signal_scan_measures_every_signal_against_random_entries(real_data,
                if tag != "random (control)") == signals["signals"]
     assert -1 <= signals["bracket_r"] <= 1 and signals["fee_r"] > 0
     assert not (out / "report.json").exists()  # no backtest was run
+    assert scan["strategy_values"] == {}
+
+    # the config's botpy.parameters reach the scan: the spec's narrow stops, more fees per R
+    literal = tmp_path / "literal"
+    result = botpy_evaluate("--datadir", str(real_data), "--pairs", "BTC/USDT", "ETH/USDT",
+                            "--timerange", TIMERANGE, "--folds", "3", "--signals",
+                            "--horizon-hours", "2", "--out", str(literal), "--config",
+                            str(REPO / "user_data/config/spec-literal.json"), timeout=300)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    assert "signals: the strategy's values " in result.stdout
+    assert "sniper_stop_atr=1.5" in result.stdout and "spec-literal.json" in result.stdout
+    narrow = json.loads((literal / "signals.json").read_text())
+    assert narrow["strategy_values"]["sniper_stop_atr"] == 1.5
+    assert narrow["all_signals"]["fee_r"] > 2 * signals["fee_r"]

@@ -136,6 +136,23 @@ def test_max_drawdown_of_a_known_sequence():
     assert st.max_drawdown_ratio(np.array([10.0, 10.0]), 1000) == 0
 
 
+def test_the_monte_carlo_measures_the_drawdown_as_freqtrade_reports_it():
+    """The largest fall in money, as a share of its peak: 1000 -> 940 (-60, 6 %) -> 2000 -> 1900
+    (-100, 5 %) is 5 %, as freqtrade's report (the "as traded" figure) says, not 6 %."""
+    from freqtrade.data.metrics import calculate_max_drawdown
+
+    def freqtrades(profits):
+        trades = pd.DataFrame({"profit_abs": profits, "close_date": pd.date_range(
+            "2023-04-12", periods=len(profits), freq="h", tz="UTC")})
+        return calculate_max_drawdown(trades, starting_balance=1000).relative_account_drawdown
+
+    assert st.max_drawdown_ratio(np.array([-60.0, 1060.0, -100.0]), 1000) == pytest.approx(0.05)
+    rng = np.random.default_rng(3)
+    orders = rng.normal(0, 40, (50, 30))
+    assert st.max_drawdown_ratio(orders, 1000) == pytest.approx(
+        [freqtrades(order) for order in orders])
+
+
 def test_shuffling_equal_losses_always_gives_the_same_drawdown():
     percentiles = st.drawdown_distribution([-10.0] * 20, 1000, shuffles=1000)
     assert percentiles["p5_pct"] == percentiles["p95_pct"] == pytest.approx(20.0)
@@ -257,6 +274,45 @@ def test_the_scratch_candles_are_rebuilt_from_the_datadir_of_each_run(tmp_path):
     (tmp_path / "second").rename(tmp_path / "moved")  # the links of the last run now dangle
     with_timeframes(tmp_path / "moved", [], scratch)
     assert pair_file(scratch, "ETH/USDT", "1m").resolve().parent == tmp_path / "moved"
+
+
+def test_a_file_that_does_not_cover_its_pairs_1m_candles_is_rebuilt_not_written_to(tmp_path):
+    """A 15m file ending a day early (another download's timerange) is short: the scratch copy
+    is resampled from the 1m candles, the user's file is left as it was; a 4h file without the
+    4h candle still open at the last minute covers."""
+    from botpy_ext.evaluation.market import (
+        covers,
+        pair_file,
+        read_candles,
+        resample,
+        short_timeframes,
+        with_timeframes,
+    )
+
+    datadir, scratch = tmp_path / "data", tmp_path / "out" / "candles"
+    datadir.mkdir()
+    base = minute_candles(T0, 3 * 1440, 100.0)
+    base.to_feather(pair_file(datadir, "ETH/USDT", "1m"))
+    resample(base, "4h").iloc[:-1].to_feather(pair_file(datadir, "ETH/USDT", "4h"))
+    short = resample(base, "15m").iloc[:-96]
+    short.to_feather(pair_file(datadir, "ETH/USDT", "15m"))
+    assert short_timeframes(datadir, ["ETH/USDT"], ("5m", "15m", "4h")) == [("ETH/USDT", "15m")]
+    with_timeframes(datadir, [("ETH/USDT", "15m")], scratch)
+    assert len(read_candles(scratch, "ETH/USDT", "15m")) == len(short) + 96
+    assert len(read_candles(datadir, "ETH/USDT", "15m")) == len(short)  # untouched
+    late = resample(base, "1h").iloc[1:]["date"]  # starts an hour after the first minute's bin
+    assert not covers(late, base["date"].iloc[0], base["date"].iloc[-1], "1h")
+
+
+def test_minutes_missing_from_the_1m_candles_are_counted_with_the_longest_gap():
+    from botpy_ext.evaluation.market import minute_gaps
+
+    candles = minute_candles(T0, 600, 100.0)
+    assert minute_gaps(candles) is None
+    holed = candles.drop(index=[*range(100, 130), *range(300, 305)]).reset_index(drop=True)
+    gaps = minute_gaps(holed)
+    assert gaps.missing == 35 and gaps.longest == timedelta(minutes=30)
+    assert gaps.longest_after == T0 + timedelta(minutes=99)
 
 
 def history_file(path, days: list[datetime]) -> None:
@@ -416,6 +472,8 @@ def test_the_pooled_control_rank_compares_the_same_folds_only():
     assert [(f["fold"], f["draws_below"], f["draws"]) for f in rank["folds"]] == [
         (1, 1, 2), (3, 1, 2)]
     assert "1 of 2 draws left out" in control_sentence({"control": rank})
+    assert "(fold 2 not ranked: no trade with an R on one side, or the fold failed)" in (
+        control_sentence({"control": rank}))
     assert rank["before_last"] is None  # the strategy's fold 2 failed: nothing to rank there
 
 
@@ -442,7 +500,7 @@ def test_the_folds_before_the_last_are_ranked_together_by_their_trades():
     assert rank["control_mean_r"] == pytest.approx(0.175)
     sentence = control_sentence({"control": control_section(folds_request(3), strategies)})
     assert ("folds 1–2 together +0.200 R, above 1/2 (mean +0.175 R; 1 of 3 draws left out: a "
-            "failed fold)") in sentence
+            "fold without trades or failed)") in sentence
     assert control_section(folds_request(2), strategies)["before_last"] is None
 
 

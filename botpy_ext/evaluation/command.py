@@ -23,7 +23,7 @@ from freqtrade.exceptions import ConfigurationError
 
 from botpy_ext.evaluation import market
 from botpy_ext.evaluation.control import CONTROL
-from botpy_ext.evaluation.folds import Fold, InputError, plan_folds, usable_span
+from botpy_ext.evaluation.folds import Fold, InputError, duration, plan_folds, usable_span
 from botpy_ext.setups.context import INFORMATIVE_TIMEFRAMES, MARKET_PAIR, STARTUP_CANDLES
 from botpy_ext.setups.settings import MARKET_SWITCHES
 
@@ -33,11 +33,13 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from botpy_ext.evaluation.runner import FoldResult, Setting, StrategyRun
+    from botpy_ext.evaluation.signal_scan import ScanSettings
     from botpy_ext.guards.settings import FearGreedSettings
 
 SAMPLE = "SampleStrategy"  # freqtrade's template strategy: the baseline with its own 5m timeframe
 SAMPLE_TIMEFRAME = "5m"
 HEARTBEAT_SECONDS = 30
+DAY = timedelta(days=1)  # a pair starting or ending this much apart from the others is named
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,68 @@ def parse_timerange(text: str | None):
         timerange = TimeRange.parse_timerange(text)
     except ConfigurationError as exc:
         raise InputError("--timerange", str(exc)) from None
-    return timerange.startdt, timerange.stopdt
+    start, end = timerange.startdt, timerange.stopdt
+    if start and end and end <= start:
+        raise InputError("--timerange", f"{text} is empty: its end (exclusive) is not after its "
+                         "start")
+    return start, end
+
+
+def read_pairs(datadir: Path, pairs: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+    """Each pair's 1m candles; a file that cannot be read or holds none is refused by name."""
+    candles = {}
+    for pair in pairs:
+        path = market.pair_file(datadir, pair, market.BASE_TIMEFRAME)
+        try:
+            frame = market.read_candles(datadir, pair)
+        except (OSError, ValueError, KeyError) as exc:  # pyarrow's errors derive from these
+            raise InputError("--datadir", f"{path} cannot be read as candles: {exc}") from None
+        if frame.empty:
+            raise InputError("--datadir", f"{path} holds no candles (leave {pair} out with "
+                             "--pairs)")
+        candles[pair] = frame
+    return candles
+
+
+def plan(args: argparse.Namespace, candles: dict[str, pd.DataFrame], start, end
+         ) -> list[Fold]:
+    """The folds over the span every pair has candles for; a pair that starts late or ends
+    early, and so cuts the span of all the others, is named."""
+    span = market.common_span(candles)
+    firsts = {pair: frame["date"].iloc[0] for pair, frame in candles.items()}
+    lasts = {pair: frame["date"].iloc[-1] for pair, frame in candles.items()}
+    late = {pair for pair, first in firsts.items() if first - min(firsts.values()) > DAY}
+    early = {pair for pair, last in lasts.items() if max(lasts.values()) - last > DAY}
+    culprits = " and ".join(filter(None, (
+        late and f"the first candles of {some_pairs(late)}",
+        early and f"the last candles of {some_pairs(early)}")))
+    try:
+        first, last = usable_span(span.first, span.last, timedelta(days=args.warmup_days),
+                                  start, end)
+    except InputError as exc:
+        if exc.option != "--datadir" or not culprits:
+            raise
+        raise InputError("--datadir", f"{exc.message}; the span of every pair is cut by "
+                         f"{culprits} (leave them out with --pairs)") from None
+    minute = "%Y-%m-%d %H:%M"
+    if late:
+        print(f"note: {some_pairs(late)} start{'s' if len(late) == 1 else ''} by "
+              f"{span.first:{minute}}, {duration(span.first - min(firsts.values()))} after "
+              "the first pair: every pair's folds start after that warm-up (--pairs without "
+              f"{'it' if len(late) == 1 else 'them'} would start earlier)", flush=True)
+    if early:
+        print(f"note: {some_pairs(early)} end{'s' if len(early) == 1 else ''} at "
+              f"{span.last:{minute}}, {duration(max(lasts.values()) - span.last)} before the "
+              f"last pair: every pair's folds end there (--pairs without "
+              f"{'it' if len(early) == 1 else 'them'} would end later)", flush=True)
+    gaps = {pair: found for pair, frame in candles.items() if (found := market.minute_gaps(frame))}
+    if gaps:
+        print("note: minutes missing from the 1m candles (freqtrade fills them with flat "
+              "candles of no volume): " + ", ".join(
+                  f"{pair} {gap.missing} min (longest {duration(gap.longest)} after "
+                  f"{gap.longest_after:{minute}})" for pair, gap in gaps.items()), flush=True)
+    return plan_folds(first, last, args.folds, train=bool(args.optimize),
+                      min_window=timedelta(minutes=STARTUP_CANDLES))
 
 
 def check_pairs(datadir: Path, wanted: list[str] | None) -> tuple[str, ...]:
@@ -130,12 +193,9 @@ def build_request(args: argparse.Namespace, userdir: Path) -> Request:
         raise InputError("--control-draws", "needs --control")
     loaded = load_config(config)
     check_market_candles(loaded, datadir)
-    candles = {pair: market.read_candles(datadir, pair) for pair in pairs}
-    span = market.common_span(candles)
+    candles = read_pairs(datadir, pairs)
     warmup = timedelta(days=args.warmup_days)
-    first, last = usable_span(span.first, span.last, warmup, start, end)
-    folds = plan_folds(first, last, args.folds, train=bool(args.optimize),
-                       min_window=timedelta(minutes=STARTUP_CANDLES))
+    folds = plan(args, candles, start, end)
     if not args.signals and builds_on_botpy(strategy_path / f"{args.strategy}.py"):
         windows = [window for fold in folds for window in (fold.train, fold.test) if window]
         check_guard_data(loaded, datadir, userdir, min(w.start for w in windows),
@@ -348,28 +408,71 @@ def candles_datadir(request: Request) -> Path:
     SampleStrategy's 5m for the pairs, and BTC/USDT's 4h (the market's trend) when only its 1m
     candles are there. A datadir of 1m candles alone is then enough."""
     timeframes = tuple(dict.fromkeys((*INFORMATIVE_TIMEFRAMES, SAMPLE_TIMEFRAME)))
-    missing = market.missing_timeframes(request.datadir, list(request.pairs), timeframes)
+    wanted = [(list(request.pairs), timeframes)]
     if (MARKET_PAIR not in request.pairs
             and market.pair_file(request.datadir, MARKET_PAIR, "1m").exists()):
-        missing += market.missing_timeframes(request.datadir, [MARKET_PAIR], ("4h",))
-    if not missing:
+        wanted.append(([MARKET_PAIR], ("4h",)))
+    missing = [found for pairs, tfs in wanted
+               for found in market.missing_timeframes(request.datadir, pairs, tfs)]
+    short = [found for pairs, tfs in wanted
+             for found in market.short_timeframes(request.datadir, pairs, tfs)]
+    if not missing and not short:
         return request.datadir
     scratch = request.out / "candles"
-    print(f"candles: {len(missing)} file(s) missing from {request.datadir} "
-          f"({', '.join(sorted({tf for _, tf in missing}, key=timeframes.index))} of "
-          f"{len({pair for pair, _ in missing})} pair(s)), resampled from the 1m candles into "
-          f"{scratch}", flush=True)
-    return market.with_timeframes(request.datadir, missing, scratch)
+    order = (*timeframes, "4h")
+    for files, what in ((missing, "missing from"), (short, "shorter than their 1m candles in")):
+        if files:
+            print(f"candles: {len(files)} file(s) {what} {request.datadir} "
+                  f"({', '.join(sorted({tf for _, tf in files}, key=order.index))} of "
+                  f"{some_pairs({pair for pair, _ in files})}), resampled from the 1m candles "
+                  f"into {scratch}", flush=True)
+    return market.with_timeframes(request.datadir, missing + short, scratch)
 
 
-def signals(request: Request, horizon_minutes: int) -> int:
+def some_pairs(pairs: set[str], named: int = 8) -> str:
+    """'BTC/USDT, ETH/USDT' up to `named` pairs, '12 pairs' beyond."""
+    return ", ".join(sorted(pairs)) if len(pairs) <= named else f"{len(pairs)} pairs"
+
+
+def scan_settings(request: Request, horizon_minutes: int) -> ScanSettings:
+    """The scan with the strategy's values: its config's `botpy.parameters` and its parameter
+    file (hyperopt's export beside the strategy file), as a backtest would run it."""
+    from freqtrade.exceptions import OperationalException
+
+    from botpy_ext import parameters
+    from botpy_ext.evaluation.signal_scan import ScanSettings
+    from botpy_ext.exits.settings import PROFILE_SETTINGS, TRADE_SETTINGS_GROUPS
+    from botpy_ext.scanner.strategy_values import given_values
+    from botpy_ext.setups.engine import EngineSettings
+    from botpy_ext.setups.settings import SETTINGS_GROUPS
+
+    parameter_file = request.strategy_path / f"{request.strategy}.json"
+    try:
+        configured, from_file = given_values(
+            {**load_config(request.config), "strategy": request.strategy},
+            parameter_file if parameter_file.is_file() else None)
+    except OperationalException as exc:
+        raise InputError("--config", str(exc)) from None
+    values = configured | from_file
+    exits = parameters.settings_with(TRADE_SETTINGS_GROUPS, values)
+    if values:
+        print(f"signals: the strategy's values {', '.join(f'{k}={v!r}' for k, v in values.items())}"
+              f" (from {'its parameter file ' + str(parameter_file) if from_file else ''}"
+              f"{' and ' if from_file and configured else ''}"
+              f"{'the config ' + str(request.config) if configured else ''})", flush=True)
+    return ScanSettings(horizon_minutes, request.fee,
+                        engine=EngineSettings(**parameters.settings_with(SETTINGS_GROUPS, values)),
+                        trade=exits["trade"],
+                        exits={name: exits[name] for name in PROFILE_SETTINGS}, values=values)
+
+
+def signals(request: Request, settings: ScanSettings) -> int:
     """`--signals`: the excursion scan of every signal, no backtest."""
     from botpy_ext.evaluation import report
-    from botpy_ext.evaluation.signal_scan import ScanSettings, scan
+    from botpy_ext.evaluation.signal_scan import scan
 
     started = time.monotonic()
-    result = scan(candles_datadir(request), request.pairs, request.folds,
-                  ScanSettings(horizon_minutes, request.fee))
+    result = scan(candles_datadir(request), request.pairs, request.folds, settings)
     request.out.mkdir(parents=True, exist_ok=True)
     (request.out / "signals.json").write_text(json.dumps(result, indent=2) + "\n")
     report.print_signals(result)
@@ -383,11 +486,12 @@ def evaluate(args: argparse.Namespace, userdir: Path, bin_dir: Path, argv: list[
         request = build_request(args, userdir)
         if args.signals and args.horizon_hours <= 0:
             raise InputError("--horizon-hours", f"must be above 0, got {args.horizon_hours}")
+        scanned = scan_settings(request, round(args.horizon_hours * 60)) if args.signals else None
     except InputError as exc:
         print(f"botpy evaluate: error: {exc}", file=sys.stderr)
         return 2
-    if args.signals:
-        return signals(request, round(args.horizon_hours * 60))
+    if scanned:
+        return signals(request, scanned)
 
     from botpy_ext.cli import simulator, templates_dir
     from botpy_ext.evaluation import report

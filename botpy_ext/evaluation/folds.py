@@ -19,7 +19,7 @@ class InputError(ValueError):
 
     def __init__(self, option: str, message: str) -> None:
         super().__init__(f"{option}: {message}")
-        self.option = option
+        self.option, self.message = option, message
 
 
 @dataclass(frozen=True)
@@ -92,8 +92,9 @@ def usable_span(data_start: datetime, data_end: datetime, warmup: timedelta,
     if end and end > latest:
         raise InputError("--timerange", f"ends at {end:%Y-%m-%d %H:%M}, after the data "
                          f"(last candle {data_end:%Y-%m-%d %H:%M})")
-    if last <= first:
-        raise InputError("--timerange", f"leaves nothing to test after the warm-up: data "
+    if last <= first:  # the data's fault unless a timerange was asked for
+        raise InputError("--timerange" if start or end else "--datadir",
+                         f"leaves nothing to test after the warm-up: data "
                          f"{data_start:%Y-%m-%d %H:%M} to {data_end:%Y-%m-%d %H:%M}, warm-up "
                          f"{duration(warmup)}")
     return first, last

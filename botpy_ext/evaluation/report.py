@@ -6,7 +6,9 @@ from __future__ import annotations
 import html
 import itertools
 import json
+import math
 import shlex
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -67,8 +69,11 @@ def strategy_section(request, results: list[FoldResult]) -> tuple[dict, pd.DataF
     trades = pd.concat(pooled, ignore_index=True) if pooled else pd.DataFrame()
     if pooled:
         ok = [r.fold for r in results if r.ok]
-        section["pooled"] = st.analyse_trades(trades, balance, ok[0].test.start, ok[-1].test.end,
-                                              pairs, request.fee, request.fees)
+        # the windows that ran laid end to end: a failed fold's days are no trading time
+        tested = sum((fold.test.end - fold.test.start for fold in ok), timedelta(0))
+        section["pooled"] = st.analyse_trades(trades, balance, ok[0].test.start,
+                                              ok[0].test.start + tested, pairs, request.fee,
+                                              request.fees)
         section["pooled"]["folds"] = [fold.number for fold in ok]
         section["pooled"]["test_days"] = sum(fold.test.days for fold in ok)
     return section, trades
@@ -123,6 +128,11 @@ def control_section(request, strategies: dict) -> dict | None:
              if (rank := st.control_rank(fold_figures(mine, fold.number),
                                          [fold_figures(c, fold.number) for c in controls]))]
     notes = []
+    unranked = sorted({fold.number for fold in request.folds} - {f["fold"] for f in folds})
+    if unranked:
+        notes.append(f"fold{'s' if len(unranked) > 1 else ''} "
+                     f"{', '.join(map(str, unranked))} not ranked: no trade with an R on one "
+                     "side, or the fold failed")
     if pooled["draws"] < len(controls):
         notes.append(f"{len(controls) - pooled['draws']} of {len(controls)} draws left out of "
                      "the pooled rank: no trades, or not the strategy's folds")
@@ -144,8 +154,8 @@ def control_sentence(report: dict) -> str | None:
         per_fold += (f"; folds {before['folds'][0]}–{before['folds'][-1]} together "
                      f"{before['strategy_expectancy_r']:+.3f} R, above {before['draws_below']}/"
                      f"{before['draws']} (mean {before['control_mean_r']:+.3f} R"
-                     + (f"; {left_out} of {before['draws_of']} draws left out: a failed fold"
-                        if left_out else "") + ")")
+                     + (f"; {left_out} of {before['draws_of']} draws left out: a fold "
+                        "without trades or failed" if left_out else "") + ")")
     notes = "".join(f" ({note})" for note in rank["notes"])
     return (f"{rank['strategy']}'s expectancy {rank['strategy_expectancy_r']:+.3f} R is above "
             f"{rank['draws_below']} of {rank['draws']} draws of the random-entry control "
@@ -223,10 +233,23 @@ def build(request, results: dict[str, list[FoldResult]], command: str) -> dict:
     }
 
 
+def strict_json(value):
+    """`value` with every infinite or NaN float as None: JSON has no Infinity (a profit factor
+    without a losing trade), and strict parsers refuse it."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: strict_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [strict_json(item) for item in value]
+    return value
+
+
 def write(report: dict, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    public = {k: v for k, v in report.items() if not k.startswith("_")}
-    for name, text in (("report.json", json.dumps(public, indent=2, default=str) + "\n"),
+    public = strict_json({k: v for k, v in report.items() if not k.startswith("_")})
+    for name, text in (("report.json", json.dumps(public, indent=2, default=str,
+                                                   allow_nan=False) + "\n"),
                        ("report.html", html_page(report))):
         partial = out / f".{name}.partial"
         partial.write_text(text)

@@ -6,31 +6,44 @@ pair instead of a backtest: a tool to discover with; `botpy evaluate` confirms."
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from freqtrade.data.converter import ohlcv_fill_up_missing_data
 
 from botpy_ext.evaluation import market
 from botpy_ext.evaluation.excursions import excursions, summary
 from botpy_ext.evaluation.folds import Fold
 from botpy_ext.exits.settings import PROFILE_SETTINGS, TradeSettings
 from botpy_ext.exits.stops import parse_tag, stop_distance
+from botpy_ext.setups.context import MARKET_4H
 from botpy_ext.setups.engine import EngineSettings, analyse
 
 CONTROL = "random (control)"
+MARKET_TIMEFRAME = {MARKET_4H: "4h"}  # the informative frames not named by their timeframe
 SEED = 20261201
+
+
+def default_exits() -> dict:
+    return {name: settings() for name, settings in PROFILE_SETTINGS.items()}
 
 
 @dataclass(frozen=True)
 class ScanSettings:
     horizon_minutes: int = 240
     fee: float = 0.001
+    # the strategy's values (its config's `botpy.parameters` and parameter file)
+    engine: EngineSettings = field(default_factory=EngineSettings)
+    trade: TradeSettings = field(default_factory=TradeSettings)
+    exits: dict = field(default_factory=default_exits)  # profile -> its exit settings
+    values: dict = field(default_factory=dict)  # the parameters set, by name (for the report)
 
 
-def risk_ratios(frame: pd.DataFrame, trade: TradeSettings) -> np.ndarray:
+def risk_ratios(frame: pd.DataFrame, trade: TradeSettings, exits: dict | None = None
+                ) -> np.ndarray:
     """Initial stop distance (share of the price) of each signal row, as the strategy sizes it."""
-    exits = {name: settings() for name, settings in PROFILE_SETTINGS.items()}
+    exits = exits or default_exits()
     ratios = []
     for tag, atr, close in zip(frame["entry_tag"], frame["atr_15m"], frame["close"],
                                strict=True):
@@ -42,13 +55,16 @@ def risk_ratios(frame: pd.DataFrame, trade: TradeSettings) -> np.ndarray:
 
 def scan_pair(datadir, pair: str, folds: list[Fold], settings: ScanSettings,
               rng: np.random.Generator) -> pd.DataFrame:
-    base = market.read_candles(datadir, pair)
-    analysed = analyse(base, market.engine_frames(datadir, pair), EngineSettings())
+    # the missing minutes filled as freqtrade fills them: a row is a minute, as a horizon counts
+    base = ohlcv_fill_up_missing_data(market.read_candles(datadir, pair), "1m", pair)
+    informative = {name: ohlcv_fill_up_missing_data(frame, MARKET_TIMEFRAME.get(name, name), pair)
+                   for name, frame in market.engine_frames(datadir, pair).items()}
+    analysed = analyse(base, informative, settings.engine)
     dates = analysed["date"]
     inside = (dates >= folds[0].test.start) & (dates < folds[-1].test.end)
     signals = analysed[inside & (analysed["entry_tag"] != "")]
     rows = signals.index.to_numpy()
-    ratios = risk_ratios(signals, TradeSettings())
+    ratios = risk_ratios(signals, settings.trade, settings.exits)
     valid = np.isfinite(ratios) & (ratios > 0)
     rows, ratios, tags = rows[valid], ratios[valid], signals["entry_tag"].to_numpy()[valid]
     found = excursions(analysed, rows, ratios, settings.horizon_minutes)
@@ -89,6 +105,7 @@ def scan(datadir, pairs: tuple[str, ...], folds: list[Fold], settings: ScanSetti
     return {
         "horizon_minutes": settings.horizon_minutes,
         "fee": settings.fee,
+        "strategy_values": settings.values,
         "pairs": list(pairs),
         "days": days,
         "all_signals": figures(every[every["tag"] != CONTROL]),

@@ -41,13 +41,18 @@ def bootstrap_mean_ci(values, resamples: int = RESAMPLES, confidence: float = CO
 
 
 def max_drawdown_ratio(profits_abs: np.ndarray, starting_balance: float) -> np.ndarray:
-    """Largest fall from a running peak of the balance, as a share of that peak, for each row of
-    `profits_abs` (trades in closing order); the balance starts at `starting_balance`."""
+    """freqtrade's max drawdown (`calculate_max_drawdown`, the "as traded" figure) for each row
+    of `profits_abs` (trades in closing order), the balance starting at `starting_balance`: the
+    largest fall from a running peak in money, as a share of that peak. (The largest fall as a
+    share, a different one when the peak grew, is not what freqtrade reports.)"""
     balance = starting_balance + np.cumsum(profits_abs, axis=-1)
     start = np.full(balance.shape[:-1] + (1,), float(starting_balance))
     balance = np.concatenate([start, balance], axis=-1)
     peak = np.maximum.accumulate(balance, axis=-1)
-    return ((peak - balance) / peak).max(axis=-1)
+    fall = peak - balance
+    deepest = fall.argmax(axis=-1)[..., None]  # the first of equal falls, as freqtrade's idxmin
+    return (np.take_along_axis(fall, deepest, axis=-1)
+            / np.take_along_axis(peak, deepest, axis=-1))[..., 0]
 
 
 def shuffled_drawdowns(profits_abs, starting_balance: float, shuffles: int = SHUFFLES,

@@ -109,13 +109,21 @@ def flat(by_space: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return {name: value for values in by_space.values() for name, value in values.items()}
 
 
-def strategy_values(config: dict, parameter_file: Path | None) -> StrategyValues:
-    """The engine settings the strategy runs with, given its config and its parameter file
-    (None: none read), and where they come from. Invalid values stop freqtrade with the key."""
+def given_values(config: dict, parameter_file: Path | None
+                 ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The strategy parameters the config's `botpy.parameters` sets and those its parameter
+    file (None: none read) sets, by name; the file's win. Invalid values stop with the key."""
     configured = flat(parameters.from_config(config, STRATEGY_GROUPS))
     document = None if parameter_file is None else read_parameter_file(parameter_file)
     from_file = {} if document is None else flat(parameters.from_parameter_file(
         document, strategy_name(config), STRATEGY_GROUPS, str(parameter_file)))
+    return configured, from_file
+
+
+def strategy_values(config: dict, parameter_file: Path | None) -> StrategyValues:
+    """The engine settings the strategy runs with, given its config and its parameter file
+    (None: none read), and where they come from. Invalid values stop freqtrade with the key."""
+    configured, from_file = given_values(config, parameter_file)
     engine = EngineSettings(**parameters.settings_with(SETTINGS_GROUPS,
                                                        configured | from_file))
     engine_names = parameters.declared(SETTINGS_GROUPS).keys()

@@ -8,10 +8,12 @@ functions. No default is written anywhere else.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import Field, dataclass, field, fields
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 from freqtrade.enums import RunMode
 from freqtrade.exceptions import OperationalException
 from freqtrade.strategy import (
@@ -83,7 +85,19 @@ def current(strategy: object, group: str, settings: type) -> Any:
 
 @lru_cache(maxsize=256)
 def built(settings: type, values: tuple[tuple[str, Any], ...]) -> Any:
+    """The type of each value is checked too: freqtrade loads a parameter file into its
+    parameters as it is (an `IntParameter` takes 20.5, a `DecimalParameter` "70")."""
+    defaults = {item.name: item.default for item in fields(settings)}
+    for name, value in values:
+        check_type(value, defaults[name], name)
     return settings(**dict(values))
+
+
+def contradiction(settings: object, prefix: str) -> str | None:
+    """What two values of `settings` say against each other (its `contradicts(prefix)`, where
+    it declares one), each named `<prefix><field>`; None when they agree."""
+    check = getattr(settings, "contradicts", None)
+    return check(prefix) if check else None
 
 
 def validate(values: object) -> None:
@@ -101,12 +115,14 @@ def check_range(item: Field, value: Any, key: str) -> None:
 
 
 def check_type(value: Any, default: Any, key: str) -> None:
+    """JSON's types, and numpy's (hyperopt's values)."""
+    boolean = isinstance(value, bool | np.bool_)
     if isinstance(default, bool):
-        ok = isinstance(value, bool)
+        ok = boolean
     elif isinstance(default, int):
-        ok = isinstance(value, int) and not isinstance(value, bool)
+        ok = isinstance(value, numbers.Integral) and not boolean
     elif isinstance(default, float):
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        ok = isinstance(value, numbers.Real) and not boolean
     else:
         ok = isinstance(value, type(default))
     if not ok:
@@ -123,12 +139,14 @@ def from_config(config: dict, groups: dict[str, type]) -> dict[str, dict[str, An
     and a parameter file (hyperopt's export) over them. Unknown names, wrong types and values out
     of range stop freqtrade at start-up with the full key and the allowed range."""
     section, name = CONFIG_KEY
-    values = config.get(section, {}).get(name, {})
     key = f"{section}.{name}"
     declared = {f"{group}_{item.name}": item
                 for group, settings in groups.items() for item in fields(settings)}
     by_space: dict[str, dict[str, Any]] = {"buy": {}, "sell": {}}
     try:
+        if not isinstance(config.get(section, {}), dict):
+            raise ValueError(f"{section} must be an object, got {config[section]!r}")
+        values = config.get(section, {}).get(name, {})
         if not isinstance(values, dict):
             raise ValueError(f"{key} must be an object, got {values!r}")
         for parameter, value in values.items():
@@ -140,6 +158,9 @@ def from_config(config: dict, groups: dict[str, type]) -> dict[str, dict[str, An
             check_type(value, item.default, f"{key}.{parameter}")
             check_range(item, value, f"{key}.{parameter}")
             by_space[spec_of(item).space or "buy"][parameter] = value
+        for group, settings in settings_with(groups, values).items():
+            if found := contradiction(settings, f"{key}.{group}_"):
+                raise ValueError(found)
     except ValueError as exc:
         raise OperationalException(f"Invalid config: {exc}") from None
     return by_space

@@ -187,3 +187,26 @@ def test_skipping_idle_callbacks_changes_no_trade(trades, synthetic_market, tmp_
     pd.testing.assert_frame_equal(trades[columns].reset_index(drop=True),
                                   reference[columns].reset_index(drop=True))
     assert trades["orders"].map(len).tolist() == reference["orders"].map(len).tolist()
+
+
+def test_a_configs_freqtrade_overrides_are_honoured_and_said(trades, synthetic_market,
+                                                             tmp_path_factory, userdir):
+    """freqtrade applies a config's `position_adjustment_enable`, `minimal_roi` and a numeric
+    `stake_amount` to every strategy: the backtest keeps them (as dry-run and live do), labels
+    the table's exits `roi` (only the profile's target is `take_profit`), caps every position at
+    the stake amount, and says at start what they change."""
+    timerange = f"{TIMERANGE[0].replace('-', '')}-{TIMERANGE[1].replace('-', '')}"
+    overridden = backtest_botpy_trades(
+        synthetic_market, tmp_path_factory.mktemp("overrides"), userdir, timerange,
+        dry_run_wallet=WALLET, guards=GUARDS_OFF, position_adjustment_enable=False,
+        minimal_roi={"0": 0.01}, stake_amount=60)
+    assert (trades["orders"].map(len) > 2).any()  # the defaults scale in here
+    assert (overridden["orders"].map(len) <= 2).all()  # one entry, one exit: no scale-in
+    assert (overridden["max_stake_amount"] <= 60 + 1e-6).all()
+    assert trades["max_stake_amount"].max() > 60
+    roi = overridden[overridden["exit_reason"] == "roi"]
+    assert len(roi) and (roi["profit_ratio"] > 0.009).all()
+    log = overridden.attrs["log"]
+    assert "the config's minimal_roi {'0': 0.01} also closes trades" in log
+    assert "the config's position_adjustment_enable false switches scaling in off" in log
+    assert "BOTPY guards: " in log and "(BotpyStrategy)" in log

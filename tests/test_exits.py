@@ -106,6 +106,22 @@ def test_parse_tag():
     assert parse_tag("ignition") == ("ignition", "ignition")
 
 
+def test_a_tightened_trail_wider_than_the_trail_trails_at_the_trail():
+    """Hyperopt may draw tight_trail_atr above trail_atr: the stop must still never loosen (from
+    the helper's case: stop 5, breakeven 0.5, trail 0.3, tighten 1.0, tight trail 8)."""
+    drawn = PROFILE_SETTINGS["sniper"](stop_atr=5.0, breakeven_r=0.5, trail_atr=0.3,
+                                       tighten_r=1.0, tight_trail_atr=8.0)
+    f = facts(exits=drawn)  # entry 100, R 5
+    before, after = (current_stop(f, high, 100.0, FEES, drawn, TRADE) for high in (104.9, 105.0))
+    assert before.price == pytest.approx(104.6) and before.stage == "atr_trail"
+    assert after.price == pytest.approx(104.7) and after.stage == "atr_trail"
+
+
+def test_a_numeric_stake_amount_caps_the_whole_position():
+    assert sizing.full_position(1000, 0.02, TRADE, cap=60.0) == pytest.approx(60)
+    assert sizing.full_position(1000, 0.10, TRADE, cap=500.0) == pytest.approx(100)
+
+
 # ---- sizing ---------------------------------------------------------------------------------
 
 def test_full_position_from_risk():

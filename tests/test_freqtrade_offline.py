@@ -256,14 +256,20 @@ def recursive_table(stdout: str) -> pd.DataFrame:
     return frame.replace("-", "0%").apply(lambda col: col.str.rstrip("%").astype(float))
 
 
-def test_out_of_range_strategy_parameter_stops_freqtrade(static_simulator, real_data, tmp_path,
-                                                          userdir):
-    """A hyperopt/params file value outside the declared range is refused at start-up."""
+@pytest.mark.parametrize("values, message", [
+    ({"buy": {"precision_rsi_max": 95.0}}, "precision_rsi_max must be in [50, 90], got 95.0"),
+    ({"buy": {"precision_rsi_max": "70"}}, "precision_rsi_max must be a float, got '70'"),
+    ({"buy": {"trend_ema_period": 20.5}}, "trend_ema_period must be a int, got 20.5"),
+])
+def test_a_bad_strategy_parameter_in_the_parameter_file_stops_freqtrade(
+        values, message, static_simulator, real_data, tmp_path, userdir):
+    """A hyperopt/params file value outside the declared range, or not of its parameter's type
+    (freqtrade itself would set it, or fail in its rounding), is refused at start-up."""
     strategies = tmp_path / "strategies"
     strategies.mkdir()
     shutil.copy(STRATEGIES / "BotpyStrategy.py", strategies)
     (strategies / "BotpyStrategy.json").write_text(json.dumps(
-        {"strategy_name": "BotpyStrategy", "params": {"buy": {"precision_rsi_max": 95.0}}}))
+        {"strategy_name": "BotpyStrategy", "params": values}))
     config = overlay_config(tmp_path, "backtest", static_simulator, guards=NO_FEAR_GREED)
     result = freqtrade(
         "backtesting", "-c", str(config), "--userdir", str(userdir), "--datadir", str(real_data),
@@ -271,8 +277,22 @@ def test_out_of_range_strategy_parameter_stops_freqtrade(static_simulator, real_
         "--timerange", "20230420-20230421", "--export", "none",
     )
     assert result.returncode == 2
-    assert "precision_rsi_max must be in [50, 90], got 95.0" in result.stderr
+    assert message in " ".join(result.stderr.split())  # freqtrade wraps its error line
     assert "Traceback" not in result.stderr
+
+
+def test_a_timeframe_other_than_1m_stops_freqtrade(static_simulator, real_data, tmp_path,
+                                                    userdir):
+    """A config's (or --timeframe's) 5m would run the 1m strategy on 5m candles: no trade."""
+    config = overlay_config(tmp_path, "backtest", static_simulator, guards=NO_FEAR_GREED)
+    result = freqtrade(
+        "backtesting", "-c", str(config), "--userdir", str(userdir), "--datadir", str(real_data),
+        "--strategy", "BotpyStrategy", "--strategy-path", str(STRATEGIES), "--timeframe", "5m",
+        "--timerange", "20230420-20230421", "--export", "none",
+    )
+    assert result.returncode == 2
+    error = " ".join(result.stderr.split())  # freqtrade wraps its error line
+    assert "BotpyStrategy runs on 1m candles" in error and "sets timeframe '5m': remove it" in error
 
 
 def hyperopt(config: Path, userdir: Path, real_data: Path, strategies: Path, *extra: str):

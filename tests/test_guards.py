@@ -71,11 +71,21 @@ def test_defaults_load_from_an_empty_config():
     ({"guards": []}, "botpy.guards must be an object"),
     ({"control_draw": -1}, "botpy.control_draw must be an integer >= 0, got -1"),
     ({"control_draw": True}, "botpy.control_draw must be an integer >= 0, got True"),
+    ({"guards": {"fear_greed": {"extreme_fear": 50, "extreme_greed": 50}}},
+     "botpy.guards.fear_greed.extreme_fear (50) must be below "
+     "botpy.guards.fear_greed.extreme_greed (50): every value would block"),
+    ({"guards": {"fear_greed": {"history_file": ""}}},
+     "botpy.guards.fear_greed.history_file must name a file, got ''"),
 ])
 def test_bad_values_are_refused_with_the_key_and_the_allowed_range(section, message):
     with pytest.raises(OperationalException, match="Invalid config: ") as error:
         load({"botpy": section})
     assert message in str(error.value)
+
+
+def test_a_botpy_section_that_is_not_an_object_is_refused():
+    with pytest.raises(OperationalException, match="Invalid config: botpy must be an object"):
+        load({"botpy": "on"})
 
 
 def test_integers_are_accepted_for_decimal_settings():

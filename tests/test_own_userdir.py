@@ -1,8 +1,9 @@
 """A freqtrade user's own set-up: `freqtrade create-userdir`, a config of their own (exchange,
-pairs, stake, pricing, pairlist: what `freqtrade new-config` writes) and `--strategy-path`
-pointing at this repository. BotpyStrategy runs from there: the sector map shipped with the
-package, the Fear & Greed history downloaded once into the user directory (from the stub server
-standing in for alternative.me), and clear errors naming the key when neither can be had."""
+pairs, stake, pricing, pairlist: what `freqtrade new-config` writes) and this repository's
+strategy file linked into its `strategies/` folder (the README's recipe). BotpyStrategy runs from
+there: the sector map shipped with the package, the Fear & Greed history downloaded once into the
+user directory (from the stub server standing in for alternative.me), and clear errors naming the
+key when neither can be had."""
 
 from __future__ import annotations
 
@@ -65,10 +66,14 @@ def users_config(userdir: Path, base_url: str, **botpy) -> Path:
 
 
 def backtest(userdir: Path, config: Path, datadir: Path):
+    """The README's recipe: the strategy file linked into the user directory's strategies."""
+    link = userdir / "strategies" / "BotpyStrategy.py"
+    if not link.is_symlink():
+        link.symlink_to(STRATEGIES / "BotpyStrategy.py")
     return freqtrade(
-        "backtesting", "-c", str(config), "--userdir", str(userdir), "--strategy-path",
-        str(STRATEGIES), "--strategy", "BotpyStrategy", "--datadir", str(datadir),
-        "--timerange", TIMERANGE, "--export", "none", timeout=600)
+        "backtesting", "-c", str(config), "--userdir", str(userdir), "--strategy",
+        "BotpyStrategy", "--datadir", str(datadir), "--timerange", TIMERANGE, "--export", "none",
+        timeout=600)
 
 
 def test_backtest_from_a_fresh_user_directory(user_dir, simulator, candles_only):

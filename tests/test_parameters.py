@@ -85,7 +85,29 @@ def test_config_parameters_are_split_by_hyperopt_space():
     ({"trend_ema_period": 50.5}, r"botpy\.parameters\.trend_ema_period must be a int"),
     ({"profile_default": "sniperr"}, r"botpy\.parameters\.profile_default must be one of"),
     ([1, 2], r"botpy\.parameters must be an object"),
+    ({"sniper_tight_trail_atr": 7.0}, r"botpy\.parameters\.sniper_tight_trail_atr \(7\) is "
+                                      r"above botpy\.parameters\.sniper_trail_atr \(6\)"),
+    ({"trade_min_stop": 0.05, "trade_max_stop": 0.02},
+     r"botpy\.parameters\.trade_min_stop \(0\.05\) is above botpy\.parameters\.trade_max_stop"),
 ])
 def test_bad_config_parameters_are_refused_with_the_key(values, message):
     with pytest.raises(OperationalException, match=message):
         parameters.from_config({"botpy": {"parameters": values}}, GROUPS)
+
+
+def test_a_botpy_section_that_is_not_an_object_is_refused():
+    with pytest.raises(OperationalException, match=r"botpy must be an object, got 'on'"):
+        parameters.from_config({"botpy": "on"}, GROUPS)
+
+
+def test_parameter_values_of_the_wrong_type_are_refused_when_read():
+    """freqtrade sets a parameter file's values into its parameters as they are; the settings
+    built from them check the types (hyperopt's numpy numbers pass)."""
+    import numpy as np
+
+    from botpy_ext.setups.settings import TrendSettings
+
+    assert parameters.built(TrendSettings, (("ema_period", np.int64(60)), ("market", False),
+                                            ("relative_strength", np.bool_(False))))
+    with pytest.raises(ValueError, match=r"ema_period must be a int, got 20\.5"):
+        parameters.built(TrendSettings, (("ema_period", 20.5),))

@@ -35,6 +35,12 @@ class TradeSettings(Validated):
                                 "as its median over the last 24 h, so that a squeeze's calm "
                                 "does not tighten them (false: the ATR at the signal)")
 
+    def contradicts(self, prefix: str) -> str | None:
+        if self.min_stop > self.max_stop:
+            return (f"{prefix}min_stop ({self.min_stop:g}) is above {prefix}max_stop "
+                    f"({self.max_stop:g}): no initial stop can be both")
+        return None
+
 
 # field -> (description, low, high); declared once for the three profiles
 PROFILE_FIELDS: dict[str, tuple[str, float, float]] = {
@@ -61,6 +67,15 @@ PROFILE_DEFAULTS: dict[str, dict[str, float]] = {
 }
 
 
+def trails_contradict(exits, prefix: str) -> str | None:
+    """A tightened trail wider than the trail (hyperopt may draw one: the ladder then trails at
+    the narrower of the two, see `current_stop`; a config is refused)."""
+    if exits.tight_trail_atr > exits.trail_atr:
+        return (f"{prefix}tight_trail_atr ({exits.tight_trail_atr:g}) is above "
+                f"{prefix}trail_atr ({exits.trail_atr:g}): the tightened trail would be wider")
+    return None
+
+
 def profile_settings(name: str) -> type:
     """The settings dataclass of one exit profile."""
     specs = [
@@ -69,7 +84,7 @@ def profile_settings(name: str) -> type:
         for key, (description, low, high) in PROFILE_FIELDS.items()
     ]
     return make_dataclass(f"{name.title().replace('_', '')}Exits", specs, bases=(Validated,),
-                          frozen=True)
+                          frozen=True, namespace={"contradicts": trails_contradict})
 
 
 PROFILE_SETTINGS: dict[str, type] = {name: profile_settings(name) for name in PROFILE_DEFAULTS}

@@ -5,10 +5,13 @@ from __future__ import annotations
 from botpy_ext.exits.settings import TradeSettings
 
 
-def full_position(equity: float, distance: float, trade: TradeSettings) -> float:
+def full_position(equity: float, distance: float, trade: TradeSettings,
+                  cap: float | None = None) -> float:
     """Stake (quote currency) that loses `risk_per_trade` of equity at a stop `distance` (share of
-    price) below the entry, capped at `max_position` of equity."""
-    return min(equity * trade.risk_per_trade / distance, equity * trade.max_position)
+    price) below the entry, capped at `max_position` of equity and at `cap` (a config's numeric
+    `stake_amount`: no trade larger than it)."""
+    full = min(equity * trade.risk_per_trade / distance, equity * trade.max_position)
+    return full if cap is None else min(full, cap)
 
 
 def scales_in(setup: str, trade: TradeSettings) -> bool:
@@ -21,10 +24,14 @@ def first_stake(full: float, setup: str, trade: TradeSettings, min_stake: float 
     """The first order: the initial fraction when the setup scales in, else the whole position;
     0 (no trade) when the risk-based size is below the exchange's minimum, since taking the
     minimum would risk more than allowed."""
-    stake = full * trade.initial_fraction if scales_in(setup, trade) else full
+    stake = first_order(full, setup, trade)
     if min_stake and stake < min_stake:
         return 0.0
     return min(stake, max_stake)
+
+
+def first_order(full: float, setup: str, trade: TradeSettings) -> float:
+    return full * trade.initial_fraction if scales_in(setup, trade) else full
 
 
 def confirms(candle_open: float, candle_close: float) -> bool:

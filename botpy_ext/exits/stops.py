@@ -91,8 +91,9 @@ def current_stop(facts: TradeFacts, highest: float, average_entry: float, fee_ra
         return stop
     breakeven = max(facts.entry, average_entry) * (1 + fee_ratio)
     stop = Stop(max(stop.price, breakeven), "breakeven_stop")
-    distance = (profile_exits.tight_trail_atr if reached >= profile_exits.tighten_r
-                else profile_exits.trail_atr)
+    # tightened: never wider than the trail (a hyperopt may draw a wider one)
+    distance = (min(profile_exits.tight_trail_atr, profile_exits.trail_atr)
+                if reached >= profile_exits.tighten_r else profile_exits.trail_atr)
     trail = highest - distance * trail_unit(facts, profile_exits)
     return Stop(trail, "atr_trail") if trail > stop.price else stop
 

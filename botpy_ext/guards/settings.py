@@ -13,7 +13,15 @@ from typing import Any
 
 from freqtrade.exceptions import OperationalException
 
-from botpy_ext.parameters import CONFIG_KEY, check_type, param, span, spec_of, validate
+from botpy_ext.parameters import (
+    CONFIG_KEY,
+    check_type,
+    contradiction,
+    param,
+    span,
+    spec_of,
+    validate,
+)
 
 SECTION = "botpy"
 # backtests only: the file each trade's frozen facts are journalled to (`botpy evaluate` sets it)
@@ -80,6 +88,14 @@ class FearGreedSettings:
     history_file: str = param("fear_greed.json", "daily history for backtests, from `botpy "
                               "fear-greed download`; a relative path is looked up in the "
                               "datadir, then in user_data/data/")
+
+    def contradicts(self, prefix: str) -> str | None:
+        if self.extreme_fear >= self.extreme_greed:
+            return (f"{prefix}extreme_fear ({self.extreme_fear}) must be below "
+                    f"{prefix}extreme_greed ({self.extreme_greed}): every value would block")
+        if not self.history_file.strip():
+            return f"{prefix}history_file must name a file, got {self.history_file!r}"
+        return None
 
 
 @dataclass(frozen=True)
@@ -190,6 +206,8 @@ def build(settings: type, values: Any, key: str) -> Any:
         validate(built)
     except ValueError as exc:
         raise ValueError(f"{key}.{exc}") from None
+    if found := contradiction(built, f"{key}."):
+        raise ValueError(found)
     return built
 
 

@@ -28,12 +28,14 @@ class RefusalTally:
         seen.count += 1
         seen.first, seen.last = min(seen.first, at), max(seen.last, at)
 
-    def summary(self) -> list[str]:
-        """One line per guard, most refusals first; a single line when none refused."""
+    def summary(self, strategy: str | None = None) -> list[str]:
+        """One line per guard, most refusals first; a single line when none refused. The
+        `strategy` is named (`--strategy-list` runs several in one process)."""
+        of = f" ({strategy})" if strategy else ""
         if not self.by_guard:
-            return ["BOTPY guards: no entry refused"]
+            return [f"BOTPY guards: no entry refused{of}"]
         total = sum(c.count for c in self.by_guard.values())
-        lines = [f"BOTPY guards: {total} entry signal(s) refused"]
+        lines = [f"BOTPY guards: {total} entry signal(s) refused{of}"]
         for guard, c in sorted(self.by_guard.items(), key=lambda item: -item[1].count):
             lines.append(f"  {guard}: {c.count} refused, {c.first:%Y-%m-%d %H:%M} to "
                          f"{c.last:%Y-%m-%d %H:%M}; e.g. {c.example}")

@@ -62,6 +62,41 @@ ONE_MINUTE = timedelta(minutes=1)
 CALLBACK_COLUMNS = ("close", "atr_15m", "atr_day_median_15m", *GUARD_COLUMNS)
 logger = logging.getLogger(__name__)
 PARAMETER_GROUPS = STRATEGY_GROUPS  # one declaration, shared with the scanner
+# the callbacks `switch_idle_callbacks` turns on and off in backtests; a config may switch them off
+SWITCHED_CALLBACKS = ("position_adjustment_enable", "use_custom_roi", "use_custom_stoploss")
+
+
+def checked_parameter_file(params: dict, strategy: IStrategy) -> dict:
+    """A parameter file's values, refused at start-up with the key when one is not of its
+    parameter's type or range (BotpyStrategy's file; the control reads it too)."""
+    if params:
+        where = Path(getattr(strategy, "__file__", "BotpyStrategy.py")).with_suffix(".json")
+        parameters.from_parameter_file(params, BotpyStrategy.__name__, PARAMETER_GROUPS,
+                                       str(where))
+    return params
+
+
+def override_warnings(config: dict, strategy: type, trade: TradeSettings) -> list[str]:
+    """What a config's freqtrade settings change in BotpyStrategy's exits, said once at start:
+    freqtrade applies them, as for every strategy, but they bypass the R ladder."""
+    lines = []
+    if "minimal_roi" in config and config["minimal_roi"] != strategy.minimal_roi:
+        lines.append(f"the config's minimal_roi {config['minimal_roi']} also closes trades, "
+                     "besides the R ladder (exit reason roi; BotpyStrategy's own never fires)")
+    stoploss = config.get("stoploss")
+    if isinstance(stoploss, int | float) and -stoploss < trade.max_stop:
+        lines.append(f"the config's stoploss {stoploss} is tighter than the widest initial stop "
+                     f"(trade_max_stop {trade.max_stop}): it cuts trades before their R stop")
+    if config.get("trailing_stop"):
+        lines.append("the config's trailing_stop moves the stop besides the R ladder")
+    if config.get("use_custom_stoploss") is False:
+        lines.append("the config's use_custom_stoploss false switches the R ladder off: the "
+                     f"static stoploss {config.get('stoploss', strategy.stoploss)} is the only "
+                     "stop")
+    if config.get("position_adjustment_enable") is False:
+        lines.append("the config's position_adjustment_enable false switches scaling in off: "
+                     "trades keep their first order (trade_initial_fraction of the position)")
+    return lines
 
 
 class BotpyStrategy(IStrategy):
@@ -103,6 +138,7 @@ class BotpyStrategy(IStrategy):
         self._memory: dict[tuple, dict] = {}
         self._candles: dict[str, CandleArrays] = {}  # per pair, for the stop ladder
         self._settings: dict[str, object] = {}  # per bot loop, see `settings`
+        self._callbacks_on = {name: bool(getattr(self, name)) for name in SWITCHED_CALLBACKS}
         # Dry-run/live keep trade memory in the database (custom data, survives restarts);
         # backtests in `_memory` only: freqtrade's backtest custom data is a list scanned on
         # every read and write, and nothing reads it after the run.
@@ -128,12 +164,22 @@ class BotpyStrategy(IStrategy):
             atexit.register(self.summarise_refusals, Path(summary_file) if summary_file else None)
 
     def bot_start(self, **kwargs) -> None:
+        if self.timeframe != "1m":
+            raise OperationalException(
+                f"BotpyStrategy runs on 1m candles and reads its 5m, 15m, 1h and 4h candles "
+                f"itself; the config (or --timeframe) sets timeframe {self.timeframe!r}: remove "
+                "it")
         self.engine_settings()  # refuse out-of-range parameter values at start-up
         self.trade_settings()
         for name in PROFILE_SETTINGS:
             self.profile_exits(name)
         # freqtrade loads a parameter file after bot_start: read the values again from there
         self._settings.clear()
+        # the callbacks a config may switch off (freqtrade's overrides, applied by now): off
+        # stays off; on, a backtest still skips them while no open trade can use them
+        self._callbacks_on = {name: bool(getattr(self, name)) for name in SWITCHED_CALLBACKS}
+        for line in override_warnings(self.config, type(self), self.trade_settings()):
+            logger.warning("%s", line)
 
     def engine_settings(self) -> EngineSettings:
         """Read afresh on every analysis, not per bot loop: hyperopt (--analyze-per-epoch) sets
@@ -156,6 +202,11 @@ class BotpyStrategy(IStrategy):
         if name not in self._settings:
             self._settings[name] = build()
         return self._settings[name]
+
+    def load_params_from_file(self) -> dict:
+        """freqtrade's loader, then every value checked for its type and range, as the config's
+        are: freqtrade would set 20.5 into an integer parameter, or "70" into a number."""
+        return checked_parameter_file(super().load_params_from_file(), self)
 
     # ---- signals --------------------------------------------------------------------------
 
@@ -215,9 +266,13 @@ class BotpyStrategy(IStrategy):
         custom ROI and the stop on at once (the stop is placed right after the fill, the entry
         candle can reach the target), the scale-in look comes on the next candle anyway.
         """
-        self.position_adjustment_enable = any(self.awaits_scale_in(t) for t in open_trades)
-        self.use_custom_roi = any(self.has_take_profit(t) for t in open_trades)
-        self.use_custom_stoploss = any(self.ladder_may_move(t, now) for t in open_trades)
+        on = self._callbacks_on
+        self.position_adjustment_enable = on["position_adjustment_enable"] and any(
+            self.awaits_scale_in(t) for t in open_trades)
+        self.use_custom_roi = on["use_custom_roi"] and any(
+            self.has_take_profit(t) for t in open_trades)
+        self.use_custom_stoploss = on["use_custom_stoploss"] and any(
+            self.ladder_may_move(t, now) for t in open_trades)
 
     def awaits_scale_in(self, trade: Trade) -> bool:
         facts = self.facts(trade)
@@ -267,7 +322,7 @@ class BotpyStrategy(IStrategy):
     def summarise_refusals(self, summary_file: Path | None) -> None:
         """At the end of a backtest (freqtrade has no callback for it: at exit): one INFO line
         per guard, and the counts as JSON to `botpy.refusal_summary_file` when set."""
-        for line in self.refusals.summary():
+        for line in self.refusals.summary(type(self).__name__):
             logger.info("%s", line)
         if summary_file is not None:
             summary_file.write_text(json.dumps(self.refusals.as_dict(), indent=1))
@@ -289,8 +344,16 @@ class BotpyStrategy(IStrategy):
         trade = self.trade_settings()
         atr = self.signal_atr(pair, current_time)
         distance = stop_distance(setup, atr, current_rate, self.profile_exits(profile), trade)
-        full = sizing.full_position(self.wallets.get_total_stake_amount(), distance, trade)
-        return sizing.first_stake(full, setup, trade, min_stake, max_stake)
+        cap = self.config.get("stake_amount")  # a number caps the whole position
+        full = sizing.full_position(self.wallets.get_total_stake_amount(), distance, trade,
+                                    cap if isinstance(cap, int | float) else None)
+        stake = sizing.first_stake(full, setup, trade, min_stake, max_stake)
+        if not stake and full > 0:
+            self.report(pair, Refusal(
+                "sizing", f"first order {sizing.first_order(full, setup, trade):.2f} below the "
+                f"exchange's minimum stake {min_stake or 0:.2f} (the risk-based size: a larger "
+                "wallet or trade_risk_per_trade)", None, pair), current_time)
+        return stake
 
     def adjust_trade_position(self, trade: Trade, current_time: datetime, current_rate: float,
                               current_profit: float, min_stake: float | None, max_stake: float,
@@ -340,7 +403,8 @@ class BotpyStrategy(IStrategy):
     def order_filled(self, pair: str, trade: Trade, order: Order, current_time: datetime,
                      **kwargs) -> None:
         if order.ft_order_side == trade.entry_side and self._skip_idle:
-            self.use_custom_stoploss = True  # freqtrade places the stop right after the fill
+            # freqtrade places the stop right after the fill
+            self.use_custom_stoploss = self._callbacks_on["use_custom_stoploss"]
         if order.ft_order_side == trade.entry_side and self.facts(trade) is None:
             setup, profile = parse_tag(trade.enter_tag)
             entry_candle = trade.open_date_utc.replace(second=0, microsecond=0)
@@ -354,12 +418,19 @@ class BotpyStrategy(IStrategy):
             # a trade frozen by this process has no other custom data yet: no need to read it
             self.memory(trade).update({STAGE: None, SCALE_DECIDED: None})
             if self._skip_idle and self.has_take_profit(trade):
-                self.use_custom_roi = True
+                self.use_custom_roi = self._callbacks_on["use_custom_roi"]
         elif order.ft_order_side == trade.exit_side:
             if trade.exit_reason in STOP_EXITS:
                 rename_exit(trade, self.remembered(trade, STAGE) or trade.exit_reason)
-            elif trade.exit_reason == "roi":
-                rename_exit(trade, "take_profit")
+            elif trade.exit_reason == "roi" and self.reached_target(trade, order.safe_price):
+                rename_exit(trade, "take_profit")  # else a config's minimal_roi: it stays "roi"
+
+    def reached_target(self, trade: Trade, price: float) -> bool:
+        """The exit price reached the trade's take-profit (its profile's), not only a return of
+        a config's `minimal_roi`."""
+        facts = self.facts(trade)
+        target = facts and take_profit_price(facts, self.profile_exits(facts.profile))
+        return bool(target) and price >= target * (1 - 1e-6)
 
     def full_stake(self, trade: Trade, setup: str) -> float:
         settings = self.trade_settings()
@@ -476,7 +547,7 @@ class BotpyRandomControl(BotpyStrategy):
         if params.get("strategy_name") != BotpyStrategy.__name__:
             raise OperationalException(f"Invalid parameter file provided: {filename} is not "
                                        f"{BotpyStrategy.__name__}'s")
-        return params
+        return checked_parameter_file(params, self)
 
     def bot_start(self, **kwargs) -> None:
         self.control_draw = control_draw(self.config)

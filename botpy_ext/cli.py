@@ -234,32 +234,60 @@ def given(extra: list[str], *names: str) -> bool:
 
 
 def trade(args: argparse.Namespace, extra: list[str]) -> int:
+    from botpy_ext import virtual
+
     userdir = Path(args.userdir)
+    mode_config = str(userdir / "config" / f"{args.mode}.json")
+    config = virtual.run_config([mode_config, *virtual.option_values(extra, "-c", "--config")])
     env = dict(os.environ)
     secrets, created = api_secrets(env, userdir / ".secrets.env")
-    env.update(secrets)
+    env.update(secrets_to_pass(secrets, config))
     if created:
         logger.info("FreqUI login: user 'botpy', password in %s", userdir / ".secrets.env")
     if args.mode == "live" and not all(env.get(k) for k in EXCHANGE_KEYS):
         raise LaunchError(f"live mode needs the exchange keys in {' and '.join(EXCHANGE_KEYS)}")
-    command = ["trade", "-c", str(userdir / "config" / f"{args.mode}.json"),
-               "--userdir", str(userdir), *extra]
+    if port := virtual.api_port_taken(config, env):
+        raise LaunchError(f"the API server's port {port} is taken by another program (another "
+                          "bot?): stop it, or give this bot another port "
+                          "(FREQTRADE__API_SERVER__LISTEN_PORT)")
+    command = ["trade", "-c", mode_config, "--userdir", str(userdir), *extra]
     if args.mode != "virtual":
         return run_freqtrade(*command, env=env)
     datadir = Path(args.datadir) if args.datadir else userdir / "data" / "synthetic"
     if not args.datadir:
         ensure_synthetic_market(datadir)
-    replay = ["--clock", "replay", *(["--start", args.start] if args.start else [])]
+    state = virtual.state_file(virtual.database_file(config, extra))
+    replay = virtual.replay_options(args.start, state, datadir)
     with simulator(datadir, userdir / "logs" / "simulator.log", *replay):
+        if state is not None:
+            offset = requests.get(f"{DEFAULT_BASE_URL}/_sim/status", timeout=5).json()[
+                "offset_ms"]
+            virtual.write_state(state, virtual.ReplayState(str(datadir.resolve()), offset))
         return run_freqtrade(*command, env=env)
+
+
+def secrets_to_pass(secrets: dict[str, str], config: dict) -> dict[str, str]:
+    """The API secrets for freqtrade's environment, which wins over every config file: those the
+    user's own config sets (`api_server.password`, …) are left to it, unless the environment
+    already had them."""
+    api = config.get("api_server", {})
+    own = {name for name in secrets
+           if api.get(name.rsplit("__", 1)[1].lower()) and name not in os.environ}
+    for name in sorted(own):
+        logger.info("API server: %s from your config", name.rsplit("__", 1)[1].lower())
+    return {name: value for name, value in secrets.items() if name not in own}
 
 
 def show_secrets(args: argparse.Namespace) -> int:
     path = Path(args.userdir) / ".secrets.env"
     _, created = api_secrets(dict(os.environ), path)
-    state = "created" if created else "kept"
-    print(f"FreqUI / REST API user: botpy; password: FREQTRADE__API_SERVER__PASSWORD in {path} "
-          f"({state}; a variable of that name in the environment takes precedence)")
+    name = "FREQTRADE__API_SERVER__PASSWORD"
+    if os.environ.get(name):
+        where = f"{name} from the environment (it takes precedence over {path})"
+    else:
+        where = (f"{name} in {path} ({'created' if created else 'kept'}; a variable of that "
+                 "name in the environment takes precedence)")
+    print(f"FreqUI / REST API user: botpy; password: {where}")
     return 0
 
 

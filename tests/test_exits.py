@@ -104,6 +104,9 @@ def test_ignition_flash_trail_from_the_first_candle():
 def test_parse_tag():
     assert parse_tag("precision:scalper") == ("precision", "scalper")
     assert parse_tag("ignition") == ("ignition", "ignition")
+    # a forced entry without a BOTPY tag: Sniper's stop and ladder, and its facts say so
+    assert parse_tag("force_entry") == ("force_entry", "sniper")
+    assert parse_tag(None) == ("", "sniper")
 
 
 def test_a_tightened_trail_wider_than_the_trail_trails_at_the_trail():

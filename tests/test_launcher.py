@@ -8,10 +8,12 @@ import shutil
 import signal
 import socket
 import subprocess
+import time
 from pathlib import Path
 
 import psutil
 import pytest
+import requests
 
 from botpy_ext.simulator.client_config import DEFAULT_BASE_URL
 from tests.helpers import (
@@ -54,18 +56,25 @@ def test_botpy_backtest_prints_the_report_and_the_guard_summary(user_dir, real_d
     assert not port_taken(SIMULATOR_PORT)  # the simulator it started is stopped
 
 
+def replayed_now_ms() -> int:
+    return requests.get(f"{DEFAULT_BASE_URL}/_sim/status", timeout=5).json()["dataset_now_ms"]
+
+
 def test_sigterm_to_the_launcher_stops_freqtrade_and_the_simulator(user_dir, synthetic_market,
                                                                    tmp_path):
+    """Then a restart on the same database continues the replay where it would be, had the bot
+    kept running, instead of rewinding the market under its open trades."""
     api_port = free_port()
     env = freqtrade_env(FREQTRADE__API_SERVER__LISTEN_PORT=str(api_port))
     log = tmp_path / "launcher.log"
+    database = tmp_path / "virtual.sqlite"
+    command = [str(BIN / "botpy"), "--userdir", str(user_dir), "trade", "virtual", "--datadir",
+               str(synthetic_market), "--db-url", f"sqlite:///{database}"]
     with log.open("w") as out:
-        launcher = subprocess.Popen(
-            [str(BIN / "botpy"), "--userdir", str(user_dir), "trade", "virtual", "--datadir",
-             str(synthetic_market), "--db-url", f"sqlite:///{tmp_path / 'virtual.sqlite'}"],
-            stdout=out, stderr=subprocess.STDOUT, env=env)
+        launcher = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
     try:
         wait_until(lambda: answers(f"http://127.0.0.1:{api_port}/api/v1/ping"), timeout=180)
+        first_now = replayed_now_ms()
         children = psutil.Process(launcher.pid).children(recursive=True)
         names = " ".join(" ".join(child.cmdline()[:3]) for child in children)
         assert "freqtrade" in names and "botpy-sim" in names, names
@@ -79,9 +88,37 @@ def test_sigterm_to_the_launcher_stops_freqtrade_and_the_simulator(user_dir, syn
         text = log.read_text()
         assert "SIGTERM: passed on to" in text
         assert "calling exit" in text  # freqtrade's own clean-up ran (worker.exit)
+        assert (tmp_path / "virtual.sqlite.replay.json").exists()
+        stopped = time.time()
+
+        with log.open("w") as out:
+            launcher = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
+        wait_until(lambda: answers(f"http://127.0.0.1:{api_port}/api/v1/ping"), timeout=180)
+        again_now = replayed_now_ms()
+        # the market went on for the seconds the bot was stopped (not back to its first minute)
+        assert again_now >= first_now + (time.time() - stopped) * 1000 - 60_000
+        assert "Virtual mode continues the replay of" in log.read_text()
+        launcher.send_signal(signal.SIGTERM)
+        assert launcher.wait(timeout=90) == 130, log.read_text()[-3000:]
     finally:
         if launcher.poll() is None:
             for child in psutil.Process(launcher.pid).children(recursive=True):
                 child.kill()
             launcher.kill()
+
+
+def test_a_taken_api_port_is_refused_before_anything_starts(user_dir, tmp_path):
+    """freqtrade would log the bind error and trade on without its API: FreqUI would show
+    whatever holds the port."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        result = subprocess.run(
+            [str(BIN / "botpy"), "--userdir", str(user_dir), "trade", "virtual", "--db-url",
+             f"sqlite:///{tmp_path / 'v.sqlite'}"], capture_output=True, text=True,
+            env=freqtrade_env(FREQTRADE__API_SERVER__LISTEN_PORT=str(port)), timeout=120)
+    assert result.returncode == 2
+    assert f"the API server's port {port} is taken by another program" in result.stderr
+    assert not port_taken(SIMULATOR_PORT)
 

@@ -58,3 +58,76 @@ def test_trade_state_survives_a_sigkill(synthetic_market, tmp_path, userdir):
             assert later is None or later["stop_loss_abs"] >= facts["initial_stop"] - 1e-9
         finally:
             bot.stop()
+
+
+def live_strategy(tmp_path):
+    """BotpyStrategy as a live bot loads it (freqtrade's resolver, its database in memory)."""
+    from freqtrade.configuration import Configuration
+    from freqtrade.data.dataprovider import DataProvider
+    from freqtrade.enums import RunMode
+    from freqtrade.persistence import PairLocks, init_db
+    from freqtrade.resolvers import StrategyResolver
+
+    from tests.helpers import CONFIG_DIR, STRATEGIES
+
+    config = Configuration({"config": [str(CONFIG_DIR / "virtual.json")],
+                            "user_data_dir": str(tmp_path), "strategy_path": str(STRATEGIES)},
+                           RunMode.LIVE).get_config()
+    config["runmode"] = RunMode.LIVE
+    init_db("sqlite://")
+    strategy = StrategyResolver.load_strategy(config)
+    PairLocks.timeframe = strategy.timeframe  # as FreqtradeBot sets it
+    strategy.dp = DataProvider(config, None)
+    strategy.ft_bot_start()
+    return strategy
+
+
+def test_an_entry_filled_before_the_first_analysis_is_managed_after_it(tmp_path, caplog):
+    """A live bot's start-up reports an entry that filled while it was down before it analyses
+    any candle (`startup_update_open_orders` -> `order_filled`): the trade gets its facts and
+    its stop at the first callback after the analysis, not never. An entry asked for on a pair
+    not analysed is refused, saying why."""
+    from datetime import UTC, datetime, timedelta
+
+    import numpy as np
+    import pandas as pd
+    from freqtrade.persistence import Order, Trade
+
+    from botpy_ext.exits.candles import CandleArrays
+
+    strategy = live_strategy(tmp_path)
+    now = datetime(2024, 2, 5, 10, 0, 30, tzinfo=UTC)
+    trade = Trade(pair=PAIR, base_currency="ETH", stake_currency="USDT", open_rate=2000.0,
+                  open_date=now, fee_open=0.001, fee_close=0.001, stake_amount=100.0,
+                  amount=0.05, exchange="binance", enter_tag="precision:sniper", is_open=True,
+                  leverage=1.0)
+    Trade.session.add(trade)
+    order = Order(ft_order_side="buy", ft_pair=PAIR, ft_is_open=False, order_id="o1",
+                  ft_amount=0.05, ft_price=2000.0, status="closed", price=2000.0,
+                  average=2000.0, amount=0.05, filled=0.05, order_type="limit", side="buy",
+                  order_filled_date=now)
+    trade.orders.append(order)
+    Trade.commit()
+
+    strategy.order_filled(pair=PAIR, trade=trade, order=order, current_time=now)
+    assert "filled before the pair's first analysis" in caplog.text
+    assert trade.get_custom_data("botpy_facts") is None
+
+    # the first analysis: hand-built candles, the signal candle closed at 1990 with ATR 4
+    dates = pd.date_range(now - timedelta(minutes=30), periods=40, freq="1min", tz="UTC")
+    analysed = pd.DataFrame({"date": dates, "open": 1990.0, "high": 1995.0, "low": 1985.0,
+                             "close": 1990.0, "atr_15m": 4.0, "atr_day_median_15m": np.nan})
+    strategy._candles[PAIR] = CandleArrays.of(analysed, ("close", "atr_15m",
+                                                          "atr_day_median_15m"))
+    later = now + timedelta(minutes=5)
+    ratio = strategy.custom_stoploss(PAIR, trade, later, 1995.0, 0.0, False)
+    facts = trade.get_custom_data("botpy_facts")
+    assert facts["entry"] == 1990.0 and facts["atr"] == 4.0
+    assert facts["initial_stop"] == 1990.0 - 5 * 4.0  # Sniper's 5 ATR
+    assert ratio is not None and 0 < ratio < 0.1
+
+    assert strategy.custom_stake_amount("SOL/USDT", later, 100.0, 200.0, 5.0, 900.0, 1.0,
+                                        "precision:sniper", "long") == 0.0
+    assert not strategy.confirm_trade_entry("SOL/USDT", "limit", 1.0, 100.0, "GTC", later,
+                                            "precision:sniper", "long")
+    assert "SOL/USDT has no analysed candle yet" in caplog.text

@@ -32,6 +32,13 @@ class CandleArrays:
         index = np.searchsorted(self.dates, ns(moment.replace(second=0, microsecond=0))) - 1
         if index < 0:
             return None
+        return self.row(index)
+
+    def latest(self) -> dict | None:
+        """`columns` of the last candle analysed, None when there is none."""
+        return self.row(len(self.dates) - 1) if len(self.dates) else None
+
+    def row(self, index: int) -> dict:
         return {name: values[index] for name, values in self.columns.items()}
 
     def highest_closed_high(self, since: datetime, now: datetime) -> float:

@@ -39,10 +39,14 @@ class Stop:
     stage: str  # initial_stop, breakeven_stop, atr_trail, flash_trail
 
 
+UNTAGGED_PROFILE = "sniper"  # a forced entry without a BOTPY tag (FreqUI, Telegram)
+
+
 def parse_tag(enter_tag: str | None) -> tuple[str, str]:
-    """('precision', 'sniper') from 'precision:sniper'; Ignition has no profile."""
+    """('precision', 'sniper') from 'precision:sniper'; Ignition has no profile (its own flash
+    trail); any other tag without one (a forced entry's 'force_entry') is managed as Sniper."""
     setup, _, profile = (enter_tag or "").partition(":")
-    return setup, profile or IGNITION
+    return setup, profile or (IGNITION if setup == IGNITION else UNTAGGED_PROFILE)
 
 
 def exit_atr(atr: float, day_median: float, day_floor: bool) -> float:

@@ -52,6 +52,10 @@ def build_clock(args: argparse.Namespace, pairs: dict[str, PairData]) -> Clock:
         return static_clock()
     if args.clock == "wall":
         return Clock(replay=True)  # offset 0: the dataset's own times, the (faked) wall clock
+    if args.offset_ms is not None:
+        if args.clock != "replay" or args.start is not None:
+            raise ValueError("--offset-ms continues a replay: with --clock replay, not --start")
+        return Clock(replay=True, offset_ms=args.offset_ms)
     start = args.start if args.start is not None else default_replay_start(pairs, args.warmup_days)
     if args.clock == "frozen":
         return frozen_clock(start, align=args.align or "4h")
@@ -72,11 +76,29 @@ def load_fear_greed(path: Path) -> list[dict] | None:
         raise DatasetError(f"{path}: not a Fear & Greed history ({exc!r})") from None
 
 
+def check_inside(clock: Clock, pairs: dict[str, PairData]) -> None:
+    """A replay that starts outside the data would serve nothing (or a market standing still)."""
+    now = clock.dataset_now_ms()
+    first = min(int(p.base.open_ms[0]) for p in pairs.values())
+    last = max(int(p.base.open_ms[-1]) for p in pairs.values())
+    if not first <= now <= last:
+        moment = "%Y-%m-%d %H:%M"
+        raise ValueError(
+            f"the replay would be at dataset time {ms_text(now, moment)}, outside the data "
+            f"({ms_text(first, moment)} to {ms_text(last, moment)}): choose a --start inside it")
+
+
+def ms_text(ms: int, layout: str) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime(layout)
+
+
 def serve(args: argparse.Namespace) -> int:
     try:
         pairs = load_datadir(Path(args.datadir))
         faults = Faults(**{name: getattr(args, name) for name in FAULT_SWITCHES})
         clock = build_clock(args, pairs)
+        if args.clock == "replay":
+            check_inside(clock, pairs)
         fear_greed = load_fear_greed(Path(args.datadir) / FEAR_GREED_FILE)
     except (DatasetError, ValueError) as exc:
         logger.error("%s", exc)
@@ -158,6 +180,9 @@ def add_serve_parser(commands) -> None:
     srv.add_argument("--start", type=parse_time_ms, default=None,
                      help="replay/frozen: dataset time (ISO, UTC) that is 'now' when the server "
                      "starts")
+    srv.add_argument("--offset-ms", type=int, default=None,
+                     help="replay: served time = dataset time + this (a replay continued where "
+                     "an earlier one ran: `botpy trade virtual` after a restart)")
     srv.add_argument("--warmup-days", type=float, default=DEFAULT_WARMUP_DAYS,
                      help="replay without --start: begin this many days into the data")
     srv.add_argument("--align", choices=[i for i in INTERVAL_MS if i != "1M"], default=None,

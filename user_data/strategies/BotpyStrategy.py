@@ -292,7 +292,10 @@ class BotpyStrategy(IStrategy):
     def confirm_trade_entry(self, pair: str, order_type: str, amount: float, rate: float,
                             time_in_force: str, current_time: datetime, entry_tag: str | None,
                             side: str, **kwargs) -> bool:
-        signal = self.last_closed(pair, current_time) or {}
+        signal = self.last_closed(pair, current_time)
+        if signal is None:
+            self.report(pair, not_analysed(pair), current_time)
+            return False
         refusal = self.guards.first_refusal(
             pair, parse_tag(entry_tag)[0], current_time, amount * rate, signal,
             lambda other: (self.last_closed(other, current_time) or {}).get("close"),
@@ -329,10 +332,9 @@ class BotpyStrategy(IStrategy):
 
     # ---- sizing and scaling in ------------------------------------------------------------
 
-    def signal_atr(self, pair: str, before: datetime) -> float:
-        """ATR14(15m) on the last analysed candle that opened before `before` (with
-        `trade_atr_day_floor`, at least its median over the last 24 h)."""
-        candle = self.last_closed(pair, before)
+    def signal_atr(self, candle: dict) -> float:
+        """ATR14(15m) on an analysed candle (with `trade_atr_day_floor`, at least its median
+        over the last 24 h)."""
         return exit_atr(candle["atr_15m"], candle["atr_day_median_15m"],
                         self.trade_settings().atr_day_floor)
 
@@ -342,7 +344,11 @@ class BotpyStrategy(IStrategy):
                             **kwargs) -> float:
         setup, profile = parse_tag(entry_tag)
         trade = self.trade_settings()
-        atr = self.signal_atr(pair, current_time)
+        candle = self.last_closed(pair, current_time)
+        if candle is None:
+            self.report(pair, not_analysed(pair), current_time)
+            return 0.0
+        atr = self.signal_atr(candle)
         distance = stop_distance(setup, atr, current_rate, self.profile_exits(profile), trade)
         cap = self.config.get("stake_amount")  # a number caps the whole position
         full = sizing.full_position(self.wallets.get_total_stake_amount(), distance, trade,
@@ -394,30 +400,47 @@ class BotpyStrategy(IStrategy):
         self.memory(trade)[key] = value
 
     def facts(self, trade: Trade) -> TradeFacts | None:
+        """The trade's frozen facts; frozen now if its entry filled and they are not yet."""
         memory = self.memory(trade)
         if memory.get("facts") is None:
             stored = self.remembered(trade, FACTS)
-            memory["facts"] = TradeFacts.from_dict(stored) if stored else None
+            memory["facts"] = TradeFacts.from_dict(stored) if stored else (
+                self.freeze_facts(trade) if trade.nr_of_successful_entries else None)
         return memory["facts"]
+
+    def freeze_facts(self, trade: Trade) -> TradeFacts | None:
+        """Entry, ATR, initial stop and R from the candle the setup fired on, fixed at the first
+        fill. A fill before the pair's first analysis (a live bot's start-up finds an order
+        that filled while it was down) is frozen at the first callback after it, from the
+        signal candle if the analysed window still holds it, else from the latest one."""
+        candles = self._candles.get(trade.pair)
+        if candles is None:
+            return None
+        setup, profile = parse_tag(trade.enter_tag)
+        entry_candle = trade.open_date_utc.replace(second=0, microsecond=0)
+        signal = candles.closed_before(entry_candle) or candles.latest()
+        if signal is None:
+            return None
+        facts = freeze(setup, profile, reference_price(signal, trade.open_rate),
+                       self.signal_atr(signal), self.full_stake(trade, setup),
+                       self.profile_exits(profile), self.trade_settings())
+        self.remember(trade, FACTS, facts.as_dict())
+        if self._facts_journal:
+            self._facts_journal.write(trade.pair, trade.open_date_utc, facts)
+        # a trade frozen by this process has no other custom data yet: no need to read it
+        self.memory(trade).update({STAGE: None, SCALE_DECIDED: None})
+        return facts
 
     def order_filled(self, pair: str, trade: Trade, order: Order, current_time: datetime,
                      **kwargs) -> None:
         if order.ft_order_side == trade.entry_side and self._skip_idle:
             # freqtrade places the stop right after the fill
             self.use_custom_stoploss = self._callbacks_on["use_custom_stoploss"]
-        if order.ft_order_side == trade.entry_side and self.facts(trade) is None:
-            setup, profile = parse_tag(trade.enter_tag)
-            entry_candle = trade.open_date_utc.replace(second=0, microsecond=0)
-            signal = self.last_closed(pair, entry_candle)
-            facts = freeze(setup, profile, reference_price(signal, order.safe_price),
-                           self.signal_atr(pair, entry_candle), self.full_stake(trade, setup),
-                           self.profile_exits(profile), self.trade_settings())
-            self.remember(trade, FACTS, facts.as_dict())
-            if self._facts_journal:
-                self._facts_journal.write(pair, trade.open_date_utc, facts)
-            # a trade frozen by this process has no other custom data yet: no need to read it
-            self.memory(trade).update({STAGE: None, SCALE_DECIDED: None})
-            if self._skip_idle and self.has_take_profit(trade):
+        if order.ft_order_side == trade.entry_side:
+            if self.facts(trade) is None:  # frozen here, at the first fill, when analysed
+                logger.warning("%s: the entry filled before the pair's first analysis: its stop "
+                               "and R are set at the first callback after it", pair)
+            elif self._skip_idle and self.has_take_profit(trade):
                 self.use_custom_roi = self._callbacks_on["use_custom_roi"]
         elif order.ft_order_side == trade.exit_side:
             if trade.exit_reason in STOP_EXITS:
@@ -497,6 +520,14 @@ class BotpyStrategy(IStrategy):
         facts = self.facts(trade)
         target = take_profit_price(facts, self.profile_exits(facts.profile)) if facts else None
         return None if target is None else target / trade.open_rate - 1
+
+
+def not_analysed(pair: str) -> Refusal:
+    """An entry on a pair the strategy has not analysed (a forced entry before the first
+    analysis, or on a pair outside the whitelist): no ATR to size the stop from, no guard
+    column to decide on."""
+    return Refusal("analysis", f"{pair} has no analysed candle yet (a forced entry before the "
+                   "first analysis, or a pair outside the whitelist)", None, pair)
 
 
 def reference_price(signal_candle: dict | None, fill_price: float) -> float:

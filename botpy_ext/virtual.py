@@ -1,0 +1,119 @@
+"""What `botpy trade` settles before freqtrade starts: the config it will run (for its database
+and API server), and Virtual mode's replay across restarts.
+
+A Virtual bot trades a replayed market whose "now" is a dataset time. The replay's offset
+(served time = dataset time + offset) is kept beside the bot's database
+(`<database>.replay.json`), so that a restarted bot finds the market where it would be had it
+kept running (the open trades see the minutes they missed), not at the start of the replay again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+logger = logging.getLogger("botpy")
+
+REPLAY_SUFFIX = ".replay.json"
+SQLITE_FILE = "sqlite:///"
+
+
+def option_values(extra: list[str], *names: str) -> list[str]:
+    """The values of `--name X` and `--name=X` in freqtrade's arguments, in order."""
+    values = []
+    for index, item in enumerate(extra):
+        for name in names:
+            if item == name and index + 1 < len(extra):
+                values.append(extra[index + 1])
+            elif item.startswith(f"{name}="):
+                values.append(item.split("=", 1)[1])
+    return values
+
+
+def run_config(files: list[str]) -> dict:
+    """The config freqtrade will merge from `files` (with the files they add); {} when it cannot
+    be read, which freqtrade then reports itself."""
+    from freqtrade.configuration.load_config import load_from_files
+
+    try:
+        return load_from_files(files)
+    except Exception:  # noqa: BLE001 - freqtrade says what is wrong with a config, at its start
+        return {}
+
+
+def database_file(config: dict, extra: list[str]) -> Path | None:
+    """The bot's SQLite file (`--db-url` over the config's `db_url`); None for another
+    database or one in memory."""
+    url = (option_values(extra, "--db-url") or [config.get("db_url", "")])[-1]
+    if not url.startswith(SQLITE_FILE) or url.endswith(":memory:") or url == SQLITE_FILE:
+        return None
+    return Path(url[len(SQLITE_FILE):])
+
+
+def api_port_taken(config: dict, env: dict[str, str]) -> int | None:
+    """The port of the bot's API server when something already listens there: freqtrade would
+    log the error and trade on without its API (and FreqUI would show the other program)."""
+    api = config.get("api_server", {})
+    enabled = env.get("FREQTRADE__API_SERVER__ENABLED", str(api.get("enabled", False)))
+    if enabled.lower() not in ("true", "1"):
+        return None
+    host = env.get("FREQTRADE__API_SERVER__LISTEN_IP_ADDRESS", api.get("listen_ip_address",
+                                                                       "127.0.0.1"))
+    port = int(env.get("FREQTRADE__API_SERVER__LISTEN_PORT", api.get("listen_port", 8080)))
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        busy = sock.connect_ex(("127.0.0.1" if host in ("0.0.0.0", "") else host, port)) == 0
+    return port if busy else None
+
+
+@dataclass(frozen=True)
+class ReplayState:
+    datadir: str  # resolved
+    offset_ms: int
+
+
+def state_file(database: Path | None) -> Path | None:
+    return None if database is None else database.with_name(database.name + REPLAY_SUFFIX)
+
+
+def read_state(path: Path | None) -> ReplayState | None:
+    if path is None or not path.exists():
+        return None
+    try:
+        stored = json.loads(path.read_text())
+        return ReplayState(str(stored["datadir"]), int(stored["offset_ms"]))
+    except (ValueError, KeyError, TypeError):
+        logger.warning("%s is not a replay state: ignored, the replay starts afresh", path)
+        return None
+
+
+def write_state(path: Path, state: ReplayState) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"datadir": state.datadir, "offset_ms": state.offset_ms,
+                                "saved": datetime.now(UTC).isoformat()}, indent=1) + "\n")
+
+
+def replay_options(start: str | None, path: Path | None, datadir: Path) -> list[str]:
+    """The simulator's clock options: `--start` when given (a new replay), else the stored
+    replay of this database on this datadir, continued, else a new replay from the default
+    start."""
+    stored = read_state(path)
+    same_market = stored is not None and stored.datadir == str(datadir.resolve())
+    if start:
+        if same_market:
+            logger.warning("--start %s begins a new replay; the database beside %s was "
+                           "replaying this market: its open trades will see the market jump "
+                           "(a new --db-url keeps them apart)", start, path)
+        return ["--clock", "replay", "--start", start]
+    if same_market:
+        logger.info("Virtual mode continues the replay of %s (%s): the market went on while the "
+                    "bot was stopped", path.with_name(path.name[:-len(REPLAY_SUFFIX)]), path)
+        return ["--clock", "replay", "--offset-ms", str(stored.offset_ms)]
+    if stored is not None:
+        logger.warning("%s replays another datadir (%s): a new replay starts", path,
+                       stored.datadir)
+    return ["--clock", "replay"]

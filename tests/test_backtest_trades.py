@@ -201,6 +201,7 @@ def test_a_configs_freqtrade_overrides_are_honoured_and_said(trades, synthetic_m
         dry_run_wallet=WALLET, guards=GUARDS_OFF, position_adjustment_enable=False,
         minimal_roi={"0": 0.01}, stake_amount=60)
     assert (trades["orders"].map(len) > 2).any()  # the defaults scale in here
+    assert not (trades["exit_reason"] == "roi").any()  # their targets are all take_profit
     assert (overridden["orders"].map(len) <= 2).all()  # one entry, one exit: no scale-in
     assert (overridden["max_stake_amount"] <= 60 + 1e-6).all()
     assert trades["max_stake_amount"].max() > 60

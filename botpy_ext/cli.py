@@ -256,7 +256,7 @@ def trade(args: argparse.Namespace, extra: list[str]) -> int:
     datadir = Path(args.datadir) if args.datadir else userdir / "data" / "synthetic"
     if not args.datadir:
         ensure_synthetic_market(datadir)
-    state = virtual.state_file(virtual.database_file(config, extra))
+    state = virtual.state_file(virtual.database_file(config, extra, env))
     replay = virtual.replay_options(args.start, state, datadir)
     with simulator(datadir, userdir / "logs" / "simulator.log", *replay):
         if state is not None:

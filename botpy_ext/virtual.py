@@ -45,10 +45,11 @@ def run_config(files: list[str]) -> dict:
         return {}
 
 
-def database_file(config: dict, extra: list[str]) -> Path | None:
-    """The bot's SQLite file (`--db-url` over the config's `db_url`); None for another
-    database or one in memory."""
-    url = (option_values(extra, "--db-url") or [config.get("db_url", "")])[-1]
+def database_file(config: dict, extra: list[str], env: dict[str, str]) -> Path | None:
+    """The bot's SQLite file (`--db-url` over `FREQTRADE__DB_URL` over the config's `db_url`, as
+    freqtrade reads them); None for another database or one in memory."""
+    url = (option_values(extra, "--db-url")
+           or [env.get("FREQTRADE__DB_URL") or config.get("db_url", "")])[-1]
     if not url.startswith(SQLITE_FILE) or url.endswith(":memory:") or url == SQLITE_FILE:
         return None
     return Path(url[len(SQLITE_FILE):])
@@ -63,11 +64,13 @@ def api_port_taken(config: dict, env: dict[str, str]) -> int | None:
         return None
     host = env.get("FREQTRADE__API_SERVER__LISTEN_IP_ADDRESS", api.get("listen_ip_address",
                                                                        "127.0.0.1"))
-    port = int(env.get("FREQTRADE__API_SERVER__LISTEN_PORT", api.get("listen_port", 8080)))
-    with socket.socket() as sock:
-        sock.settimeout(1)
-        busy = sock.connect_ex(("127.0.0.1" if host in ("0.0.0.0", "") else host, port)) == 0
-    return port if busy else None
+    try:
+        port = int(env.get("FREQTRADE__API_SERVER__LISTEN_PORT", api.get("listen_port", 8080)))
+        address = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
+        with socket.create_connection((address, port), timeout=1):
+            return port
+    except (OSError, ValueError):  # nothing listens (or freqtrade will say what is wrong)
+        return None
 
 
 @dataclass(frozen=True)
@@ -99,9 +102,10 @@ def write_state(path: Path, state: ReplayState) -> None:
 
 def replay_options(start: str | None, path: Path | None, datadir: Path) -> list[str]:
     """The simulator's clock options: `--start` when given (a new replay), else the stored
-    replay of this database on this datadir, continued, else a new replay from the default
-    start."""
-    stored = read_state(path)
+    replay of this database on this datadir, continued (while the database exists: deleting it
+    starts afresh), else a new replay from the default start."""
+    database = path and path.with_name(path.name[:-len(REPLAY_SUFFIX)])
+    stored = read_state(path) if database and database.exists() else None
     same_market = stored is not None and stored.datadir == str(datadir.resolve())
     if start:
         if same_market:
@@ -111,7 +115,7 @@ def replay_options(start: str | None, path: Path | None, datadir: Path) -> list[
         return ["--clock", "replay", "--start", start]
     if same_market:
         logger.info("Virtual mode continues the replay of %s (%s): the market went on while the "
-                    "bot was stopped", path.with_name(path.name[:-len(REPLAY_SUFFIX)]), path)
+                    "bot was stopped", database, path)
         return ["--clock", "replay", "--offset-ms", str(stored.offset_ms)]
     if stored is not None:
         logger.warning("%s replays another datadir (%s): a new replay starts", path,

@@ -208,6 +208,6 @@ def test_a_configs_freqtrade_overrides_are_honoured_and_said(trades, synthetic_m
     roi = overridden[overridden["exit_reason"] == "roi"]
     assert len(roi) and (roi["profit_ratio"] > 0.009).all()
     log = overridden.attrs["log"]
-    assert "the config's minimal_roi {'0': 0.01} also closes trades" in log
+    assert "minimal_roi {0: 0.01} (config or parameter file) also closes trades" in log
     assert "the config's position_adjustment_enable false switches scaling in off" in log
     assert "BOTPY guards: " in log and "(BotpyStrategy)" in log

@@ -281,6 +281,30 @@ def test_a_bad_strategy_parameter_in_the_parameter_file_stops_freqtrade(
     assert "Traceback" not in result.stderr
 
 
+def test_a_subclass_loads_its_own_parameter_file(static_simulator, real_data, tmp_path,
+                                                 userdir):
+    """Hyperopt exports a strategy built on BotpyStrategy under its own name: the checks of
+    the values must accept that file (and still check them)."""
+    strategies = tmp_path / "strategies"
+    strategies.mkdir()
+    (strategies / "MyBotpy.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(STRATEGIES)!r})\n"
+        "from BotpyStrategy import BotpyStrategy  # noqa: E402\n\n\n"
+        "class MyBotpy(BotpyStrategy):\n    pass\n")
+    (strategies / "MyBotpy.json").write_text(json.dumps(
+        {"strategy_name": "MyBotpy", "params": {"buy": {"precision_rsi_max": 72.0}}}))
+    config = overlay_config(tmp_path, "backtest", static_simulator, guards=NO_FEAR_GREED)
+    result = freqtrade(
+        "backtesting", "-c", str(config), "--userdir", str(userdir), "--datadir", str(real_data),
+        "--strategy", "MyBotpy", "--strategy-path", str(strategies),
+        "--timerange", "20230420-20230421", "--export", "none",
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    assert "Strategy Parameter: precision_rsi_max = 72.0" in output
+    assert "also closes trades" not in output and "is tighter than" not in output
+
+
 def test_a_timeframe_other_than_1m_stops_freqtrade(static_simulator, real_data, tmp_path,
                                                     userdir):
     """A config's (or --timeframe's) 5m would run the 1m strategy on 5m candles: no trade."""

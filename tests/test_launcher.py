@@ -122,3 +122,24 @@ def test_a_taken_api_port_is_refused_before_anything_starts(user_dir, tmp_path):
     assert f"the API server's port {port} is taken by another program" in result.stderr
     assert not port_taken(SIMULATOR_PORT)
 
+
+
+def test_the_replay_continues_only_for_its_database_and_market(tmp_path):
+    from botpy_ext import virtual
+
+    database = tmp_path / "bot.sqlite"
+    config = {"db_url": "sqlite:///elsewhere.sqlite"}
+    assert virtual.database_file(config, ["--db-url", f"sqlite:///{database}"], {}) == database
+    assert virtual.database_file(config, [], {"FREQTRADE__DB_URL": "sqlite:///x.sqlite"}) == (
+        Path("x.sqlite"))
+    assert virtual.database_file({"db_url": "sqlite://"}, [], {}) is None  # in memory
+    state = virtual.state_file(database)
+    market, other = tmp_path / "market", tmp_path / "other"
+    virtual.write_state(state, virtual.ReplayState(str(market.resolve()), 120_000))
+    assert virtual.replay_options(None, state, market) == ["--clock", "replay"]  # no database
+    database.write_bytes(b"")
+    assert virtual.replay_options(None, state, market) == [
+        "--clock", "replay", "--offset-ms", "120000"]
+    assert virtual.replay_options(None, state, other) == ["--clock", "replay"]
+    assert virtual.replay_options("2024-02-01T00:00", state, market) == [
+        "--clock", "replay", "--start", "2024-02-01T00:00"]

@@ -109,6 +109,7 @@ def test_an_entry_filled_before_the_first_analysis_is_managed_after_it(tmp_path,
     trade.orders.append(order)
     Trade.commit()
 
+    assert "closes trades" not in caplog.text  # the shipped configs override no exit setting
     strategy.order_filled(pair=PAIR, trade=trade, order=order, current_time=now)
     assert "filled before the pair's first analysis" in caplog.text
     assert trade.get_custom_data("botpy_facts") is None

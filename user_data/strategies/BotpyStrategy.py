@@ -66,34 +66,40 @@ PARAMETER_GROUPS = STRATEGY_GROUPS  # one declaration, shared with the scanner
 SWITCHED_CALLBACKS = ("position_adjustment_enable", "use_custom_roi", "use_custom_stoploss")
 
 
-def checked_parameter_file(params: dict, strategy: IStrategy) -> dict:
+def checked_parameter_file(params: dict, strategy: IStrategy, name: str) -> dict:
     """A parameter file's values, refused at start-up with the key when one is not of its
-    parameter's type or range (BotpyStrategy's file; the control reads it too)."""
+    parameter's type or range; the file is `name`'s (the strategy's own, or BotpyStrategy's for
+    the control, which reads it)."""
     if params:
-        where = Path(getattr(strategy, "__file__", "BotpyStrategy.py")).with_suffix(".json")
-        parameters.from_parameter_file(params, BotpyStrategy.__name__, PARAMETER_GROUPS,
-                                       str(where))
+        where = Path(getattr(strategy, "__file__", f"{name}.py")).with_suffix(".json")
+        parameters.from_parameter_file(params, name, PARAMETER_GROUPS, str(where))
     return params
 
 
-def override_warnings(config: dict, strategy: type, trade: TradeSettings) -> list[str]:
-    """What a config's freqtrade settings change in BotpyStrategy's exits, said once at start:
-    freqtrade applies them, as for every strategy, but they bypass the R ladder."""
+def roi_table(table: dict) -> dict[int, float]:
+    return {int(minutes): float(roi) for minutes, roi in table.items()}
+
+
+def override_warnings(running: IStrategy, strategy: type, trade: TradeSettings) -> list[str]:
+    """What freqtrade settings of a config (or of hyperopt's parameter file: `roi`, `stoploss`,
+    `trailing` spaces) change in BotpyStrategy's exits, said once at start: freqtrade applies
+    them, as for every strategy, but they bypass the R ladder."""
     lines = []
-    if "minimal_roi" in config and config["minimal_roi"] != strategy.minimal_roi:
-        lines.append(f"the config's minimal_roi {config['minimal_roi']} also closes trades, "
-                     "besides the R ladder (exit reason roi; BotpyStrategy's own never fires)")
-    stoploss = config.get("stoploss")
-    if isinstance(stoploss, int | float) and -stoploss < trade.max_stop:
-        lines.append(f"the config's stoploss {stoploss} is tighter than the widest initial stop "
-                     f"(trade_max_stop {trade.max_stop}): it cuts trades before their R stop")
-    if config.get("trailing_stop"):
-        lines.append("the config's trailing_stop moves the stop besides the R ladder")
-    if config.get("use_custom_stoploss") is False:
+    if roi_table(running.minimal_roi) != roi_table(strategy.minimal_roi):
+        lines.append(f"minimal_roi {roi_table(running.minimal_roi)} (config or parameter file) "
+                     "also closes trades, besides the R ladder (exit reason roi; "
+                     "BotpyStrategy's own never fires)")
+    if -running.stoploss < trade.max_stop:
+        lines.append(f"stoploss {running.stoploss} (config or parameter file) is tighter than "
+                     f"the widest initial stop (trade_max_stop {trade.max_stop}): it cuts "
+                     "trades before their R stop")
+    if running.trailing_stop:
+        lines.append("trailing_stop (config or parameter file) moves the stop besides the R "
+                     "ladder")
+    if not running.use_custom_stoploss:
         lines.append("the config's use_custom_stoploss false switches the R ladder off: the "
-                     f"static stoploss {config.get('stoploss', strategy.stoploss)} is the only "
-                     "stop")
-    if config.get("position_adjustment_enable") is False:
+                     f"static stoploss {running.stoploss} is the only stop")
+    if not running.position_adjustment_enable:
         lines.append("the config's position_adjustment_enable false switches scaling in off: "
                      "trades keep their first order (trade_initial_fraction of the position)")
     return lines
@@ -126,6 +132,11 @@ class BotpyStrategy(IStrategy):
     skip_idle_callbacks = True
 
     def __init__(self, config: dict) -> None:
+        timeframe = config.get("timeframe", self.timeframe)
+        if timeframe != "1m":
+            raise OperationalException(
+                f"BotpyStrategy runs on 1m candles and reads its 5m, 15m, 1h and 4h candles "
+                f"itself; the config (or --timeframe) sets timeframe {timeframe!r}: remove it")
         super().__init__(config)
         parameters.check_hyperopt(config)
         # the config's `botpy.parameters` (e.g. user_data/config/spec-literal.json): applied by
@@ -164,22 +175,17 @@ class BotpyStrategy(IStrategy):
             atexit.register(self.summarise_refusals, Path(summary_file) if summary_file else None)
 
     def bot_start(self, **kwargs) -> None:
-        if self.timeframe != "1m":
-            raise OperationalException(
-                f"BotpyStrategy runs on 1m candles and reads its 5m, 15m, 1h and 4h candles "
-                f"itself; the config (or --timeframe) sets timeframe {self.timeframe!r}: remove "
-                "it")
         self.engine_settings()  # refuse out-of-range parameter values at start-up
         self.trade_settings()
         for name in PROFILE_SETTINGS:
             self.profile_exits(name)
-        # freqtrade loads a parameter file after bot_start: read the values again from there
-        self._settings.clear()
         # the callbacks a config may switch off (freqtrade's overrides, applied by now): off
         # stays off; on, a backtest still skips them while no open trade can use them
         self._callbacks_on = {name: bool(getattr(self, name)) for name in SWITCHED_CALLBACKS}
-        for line in override_warnings(self.config, type(self), self.trade_settings()):
+        for line in override_warnings(self, type(self), self.trade_settings()):
             logger.warning("%s", line)
+        # freqtrade loads a parameter file after bot_start: read the values again from there
+        self._settings.clear()
 
     def engine_settings(self) -> EngineSettings:
         """Read afresh on every analysis, not per bot loop: hyperopt (--analyze-per-epoch) sets
@@ -206,7 +212,7 @@ class BotpyStrategy(IStrategy):
     def load_params_from_file(self) -> dict:
         """freqtrade's loader, then every value checked for its type and range, as the config's
         are: freqtrade would set 20.5 into an integer parameter, or "70" into a number."""
-        return checked_parameter_file(super().load_params_from_file(), self)
+        return checked_parameter_file(super().load_params_from_file(), self, type(self).__name__)
 
     # ---- signals --------------------------------------------------------------------------
 
@@ -354,7 +360,7 @@ class BotpyStrategy(IStrategy):
         full = sizing.full_position(self.wallets.get_total_stake_amount(), distance, trade,
                                     cap if isinstance(cap, int | float) else None)
         stake = sizing.first_stake(full, setup, trade, min_stake, max_stake)
-        if not stake and full > 0:
+        if min_stake and 0 < sizing.first_order(full, setup, trade) < min_stake:
             self.report(pair, Refusal(
                 "sizing", f"first order {sizing.first_order(full, setup, trade):.2f} below the "
                 f"exchange's minimum stake {min_stake or 0:.2f} (the risk-based size: a larger "
@@ -412,17 +418,19 @@ class BotpyStrategy(IStrategy):
         """Entry, ATR, initial stop and R from the candle the setup fired on, fixed at the first
         fill. A fill before the pair's first analysis (a live bot's start-up finds an order
         that filled while it was down) is frozen at the first callback after it, from the
-        signal candle if the analysed window still holds it, else from the latest one."""
+        signal candle if the analysed window still holds it, else from the fill price with the
+        latest candle's ATR."""
         candles = self._candles.get(trade.pair)
         if candles is None:
             return None
         setup, profile = parse_tag(trade.enter_tag)
         entry_candle = trade.open_date_utc.replace(second=0, microsecond=0)
-        signal = candles.closed_before(entry_candle) or candles.latest()
-        if signal is None:
+        signal = candles.closed_before(entry_candle)
+        known = signal or candles.latest()  # the ATR of the latest candle when it is gone
+        if known is None:
             return None
         facts = freeze(setup, profile, reference_price(signal, trade.open_rate),
-                       self.signal_atr(signal), self.full_stake(trade, setup),
+                       self.signal_atr(known), self.full_stake(trade, setup),
                        self.profile_exits(profile), self.trade_settings())
         self.remember(trade, FACTS, facts.as_dict())
         if self._facts_journal:
@@ -445,15 +453,17 @@ class BotpyStrategy(IStrategy):
         elif order.ft_order_side == trade.exit_side:
             if trade.exit_reason in STOP_EXITS:
                 rename_exit(trade, self.remembered(trade, STAGE) or trade.exit_reason)
-            elif trade.exit_reason == "roi" and self.reached_target(trade, order.safe_price):
+            elif trade.exit_reason == "roi" and self.target_fired(trade, current_time):
                 rename_exit(trade, "take_profit")  # else a config's minimal_roi: it stays "roi"
 
-    def reached_target(self, trade: Trade, price: float) -> bool:
-        """The exit price reached the trade's take-profit (its profile's), not only a return of
-        a config's `minimal_roi`."""
-        facts = self.facts(trade)
-        target = facts and take_profit_price(facts, self.profile_exits(facts.profile))
-        return bool(target) and price >= target * (1 - 1e-6)
+    def target_fired(self, trade: Trade, now: datetime) -> bool:
+        """The ROI exit was the trade's take-profit (its `custom_roi`), not a return of a
+        config's `minimal_roi`: freqtrade takes the lower of the two (`min_roi_reached_entry`)."""
+        minutes = int((now - trade.open_date_utc).total_seconds() // 60)
+        ours = self.custom_roi(trade.pair, trade, now, minutes, trade.enter_tag, trade.exit_side)
+        reached = [key for key in roi_table(self.minimal_roi) if key <= minutes]
+        table = roi_table(self.minimal_roi)[max(reached)] if reached else None
+        return ours is not None and (table is None or ours < table)
 
     def full_stake(self, trade: Trade, setup: str) -> float:
         settings = self.trade_settings()
@@ -578,7 +588,7 @@ class BotpyRandomControl(BotpyStrategy):
         if params.get("strategy_name") != BotpyStrategy.__name__:
             raise OperationalException(f"Invalid parameter file provided: {filename} is not "
                                        f"{BotpyStrategy.__name__}'s")
-        return checked_parameter_file(params, self)
+        return checked_parameter_file(params, self, BotpyStrategy.__name__)
 
     def bot_start(self, **kwargs) -> None:
         self.control_draw = control_draw(self.config)

@@ -45,10 +45,12 @@ def spawn(command: Sequence[str], **popen: object) -> subprocess.Popen:
 
 
 def run_foreground(command: Sequence[str], **popen: object) -> int:
-    """Run `command` to its end; stop signals meanwhile go to it. Its exit status."""
+    """Run `command` to its end; stop signals meanwhile go to it. Its exit status, as a shell
+    gives it: 128 + N for a process killed by signal N (Python reports -N)."""
     proc = spawn(command, **popen)
     with forwarding_to(proc):
-        return proc.wait()
+        status = proc.wait()
+    return 128 - status if status < 0 else status
 
 
 @contextmanager

@@ -143,3 +143,14 @@ def test_the_replay_continues_only_for_its_database_and_market(tmp_path):
     assert virtual.replay_options(None, state, other) == ["--clock", "replay"]
     assert virtual.replay_options("2024-02-01T00:00", state, market) == [
         "--clock", "replay", "--start", "2024-02-01T00:00"]
+
+
+def test_a_child_killed_by_a_signal_exits_as_a_shell_reports_it():
+    """128 + N (137 after SIGKILL), as systemd and docker read it; Python's -9 became 247."""
+    import sys
+
+    from botpy_ext.processes import run_foreground
+
+    assert run_foreground([sys.executable, "-c", "import os, signal; "
+                           "os.kill(os.getpid(), signal.SIGKILL)"]) == 137
+    assert run_foreground([sys.executable, "-c", "raise SystemExit(3)"]) == 3

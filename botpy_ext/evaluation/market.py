@@ -54,12 +54,6 @@ def common_span(candles: dict[str, pd.DataFrame]) -> Span:
     return Span(first.to_pydatetime(), last.to_pydatetime())
 
 
-def latest_first(candles: dict[str, pd.DataFrame]) -> tuple[str, str]:
-    """The pairs whose candles start last and end first: they bound `common_span`."""
-    return (max(candles, key=lambda pair: candles[pair]["date"].iloc[0]),
-            min(candles, key=lambda pair: candles[pair]["date"].iloc[-1]))
-
-
 @dataclass(frozen=True)
 class Gaps:
     """The minutes a 1m series lacks between its first and last candle (freqtrade fills them
@@ -82,16 +76,12 @@ def minute_gaps(candles: pd.DataFrame) -> Gaps | None:
                 dates.iloc[widest].to_pydatetime())
 
 
-def timeframe_step(timeframe: str) -> timedelta:
-    return pd.Timedelta(timeframe.replace("m", "min")).to_pytimedelta()
-
-
 def covers(dates: pd.Series, base_first: datetime, base_last: datetime, timeframe: str) -> bool:
     """A file of `timeframe` candles covers the 1m candles from `base_first` to `base_last`
     (open times): its first candle opens no later than the bin of the first minute, its last
     no earlier than the bin before the last minute's (a download leaves out the candle still
     open)."""
-    step = pd.Timedelta(timeframe_step(timeframe))
+    step = pd.Timedelta(timeframe.replace("m", "min"))
     if dates.empty:
         return False
     return (dates.iloc[0] <= pd.Timestamp(base_first).floor(step)

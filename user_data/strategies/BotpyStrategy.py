@@ -80,12 +80,12 @@ def roi_table(table: dict) -> dict[int, float]:
     return {int(minutes): float(roi) for minutes, roi in table.items()}
 
 
-def override_warnings(running: IStrategy, strategy: type, trade: TradeSettings) -> list[str]:
+def override_warnings(running: IStrategy, trade: TradeSettings) -> list[str]:
     """What freqtrade settings of a config (or of hyperopt's parameter file: `roi`, `stoploss`,
     `trailing` spaces) change in BotpyStrategy's exits, said once at start: freqtrade applies
     them, as for every strategy, but they bypass the R ladder."""
     lines = []
-    if roi_table(running.minimal_roi) != roi_table(strategy.minimal_roi):
+    if roi_table(running.minimal_roi) != roi_table(type(running).minimal_roi):
         lines.append(f"minimal_roi {roi_table(running.minimal_roi)} (config or parameter file) "
                      "also closes trades, besides the R ladder (exit reason roi; "
                      "BotpyStrategy's own never fires)")
@@ -182,7 +182,7 @@ class BotpyStrategy(IStrategy):
         # the callbacks a config may switch off (freqtrade's overrides, applied by now): off
         # stays off; on, a backtest still skips them while no open trade can use them
         self._callbacks_on = {name: bool(getattr(self, name)) for name in SWITCHED_CALLBACKS}
-        for line in override_warnings(self, type(self), self.trade_settings()):
+        for line in override_warnings(self, self.trade_settings()):
             logger.warning("%s", line)
         # freqtrade loads a parameter file after bot_start: read the values again from there
         self._settings.clear()
@@ -359,13 +359,13 @@ class BotpyStrategy(IStrategy):
         cap = self.config.get("stake_amount")  # a number caps the whole position
         full = sizing.full_position(self.wallets.get_total_stake_amount(), distance, trade,
                                     cap if isinstance(cap, int | float) else None)
-        stake = sizing.first_stake(full, setup, trade, min_stake, max_stake)
-        if min_stake and 0 < sizing.first_order(full, setup, trade) < min_stake:
+        first = sizing.first_order(full, setup, trade)
+        if min_stake and 0 < first < min_stake:
             self.report(pair, Refusal(
-                "sizing", f"first order {sizing.first_order(full, setup, trade):.2f} below the "
-                f"exchange's minimum stake {min_stake or 0:.2f} (the risk-based size: a larger "
-                "wallet or trade_risk_per_trade)", None, pair), current_time)
-        return stake
+                "sizing", f"first order {first:.2f} below the exchange's minimum stake "
+                f"{min_stake:.2f} (the risk-based size: a larger wallet or "
+                "trade_risk_per_trade)", None, pair), current_time)
+        return sizing.first_stake(full, setup, trade, min_stake, max_stake)
 
     def adjust_trade_position(self, trade: Trade, current_time: datetime, current_rate: float,
                               current_profit: float, min_stake: float | None, max_stake: float,

@@ -33,7 +33,7 @@ from pathlib import Path
 import requests
 
 from botpy_ext.processes import Stopped, run_foreground, spawn, stop_signals_raise
-from botpy_ext.secrets import EXCHANGE_KEYS, api_secrets
+from botpy_ext.secrets import EXCHANGE_KEYS, PASSWORD, api_login, api_secrets
 from botpy_ext.simulator.client_config import DEFAULT_BASE_URL
 
 logger = logging.getLogger("botpy")
@@ -281,14 +281,22 @@ def secrets_to_pass(secrets: dict[str, str], config: dict) -> dict[str, str]:
 def show_secrets(args: argparse.Namespace) -> int:
     path = Path(args.userdir) / ".secrets.env"
     _, created = api_secrets(dict(os.environ), path)
-    name = "FREQTRADE__API_SERVER__PASSWORD"
-    if os.environ.get(name):
-        where = f"{name} from the environment (it takes precedence over {path})"
-    else:
-        where = (f"{name} in {path} ({'created' if created else 'kept'}; a variable of that "
-                 "name in the environment takes precedence)")
-    print(f"FreqUI / REST API user: botpy; password: {where}")
+    username, _, where = api_login(dict(os.environ), user_config(args.config), path)
+    if where.startswith(PASSWORD + " in"):
+        where += (f" ({'created' if created else 'kept'}; a variable of that name in the "
+                  "environment, or api_server.password in a config you pass with -c, takes "
+                  "precedence)")
+    elif where.startswith(PASSWORD):
+        where += f" (it takes precedence over your configs and {path})"
+    print(f"FreqUI / REST API user: {username}; password: {where}")
     return 0
+
+
+def user_config(files: list[str] | None) -> dict:
+    """The config merged from the user's `-c` files ({} without any)."""
+    from botpy_ext import virtual
+
+    return virtual.run_config(files) if files else {}
 
 
 def download_fear_greed(args: argparse.Namespace) -> int:
@@ -309,15 +317,15 @@ def dashboard(args: argparse.Namespace) -> int:
     import uvicorn
 
     from botpy_ext.dashboard.server import FreqtradeApi, create_app
-    from botpy_ext.secrets import read_env_file
-
     userdir = Path(args.userdir)
-    password = (os.environ.get("FREQTRADE__API_SERVER__PASSWORD")
-                or read_env_file(userdir / ".secrets.env").get("FREQTRADE__API_SERVER__PASSWORD"))
+    config = user_config(args.config)
+    if args.username:
+        config.setdefault("api_server", {})["username"] = args.username
+    username, password, _ = api_login(dict(os.environ), config, userdir / ".secrets.env")
     if not password:
-        raise LaunchError("the dashboard needs the API login: FREQTRADE__API_SERVER__PASSWORD in "
-                          f"the environment or in {userdir / '.secrets.env'} (`botpy secrets`)")
-    username = os.environ.get("FREQTRADE__API_SERVER__USERNAME", args.username)
+        raise LaunchError(f"the dashboard needs the API login: {PASSWORD} in the environment, "
+                          "api_server.password in a config you pass with -c, or "
+                          f"{userdir / '.secrets.env'} (`botpy secrets`)")
     scanner_json = Path(args.scanner_json) if args.scanner_json else (
         userdir / "scanner" / "scanner.json")
     app = create_app(FreqtradeApi(args.api, username, password), scanner_json)
@@ -336,7 +344,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("mode", choices=["virtual", "paper", "live"])
     run.add_argument("--datadir", help="virtual: datadir to replay (default: synthetic market)")
     run.add_argument("--start", help="virtual: dataset time (ISO, UTC) the replay starts at")
-    commands.add_parser("secrets", help="show where the API server login is kept")
+    shown = commands.add_parser("secrets", help="show where the API server login is kept")
+    shown.add_argument("-c", "--config", action="append", help="your config (as given to "
+                       "`botpy trade MODE -c`): its api_server.password is the one the bot uses")
     fear_greed = commands.add_parser("fear-greed", help="Fear & Greed Index data")
     fear_greed.add_argument("action", choices=["download"])
     fear_greed.add_argument("--url", help="the index's API (default: alternative.me)")
@@ -344,8 +354,10 @@ def build_parser() -> argparse.ArgumentParser:
                             "fear_greed.json)")
     board = commands.add_parser("dashboard", help="scanner view and History CSV export")
     board.add_argument("--api", default="http://127.0.0.1:8080", help="freqtrade REST API")
-    board.add_argument("--username", default="botpy", help="API user (default: botpy; "
+    board.add_argument("--username", help="API user (default: your config's, else botpy; "
                        "FREQTRADE__API_SERVER__USERNAME takes precedence)")
+    board.add_argument("-c", "--config", action="append", help="the bot's config of yours, "
+                       "for its api_server login")
     board.add_argument("--scanner-json", help="scanner JSON (default: <userdir>/scanner/"
                        "scanner.json)")
     board.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")

@@ -22,6 +22,8 @@ API_SECRETS: dict[str, int] = {
     "FREQTRADE__API_SERVER__WS_TOKEN": 18,
 }
 EXCHANGE_KEYS = ("FREQTRADE__EXCHANGE__KEY", "FREQTRADE__EXCHANGE__SECRET")
+PASSWORD = "FREQTRADE__API_SERVER__PASSWORD"
+USERNAME = "FREQTRADE__API_SERVER__USERNAME"
 
 
 def new_token(nbytes: int) -> str:
@@ -58,3 +60,17 @@ def api_secrets(env: dict[str, str], secrets_file: Path) -> tuple[dict[str, str]
         write_env_file(secrets_file, stored)
         logger.info("Generated API server secrets in %s", secrets_file)
     return {name: env.get(name) or stored[name] for name in API_SECRETS}, bool(missing)
+
+
+def api_login(env: dict[str, str], config: dict, secrets_file: Path) -> tuple[str, str, str]:
+    """The login of a bot that `botpy trade` started with `config`, as freqtrade reads it: the
+    environment first, then the config's `api_server` section, then `secrets_file`. Returns the
+    username, the password ("" when there is none yet) and where the password comes from."""
+    api = config.get("api_server", {})
+    username = env.get(USERNAME) or api.get("username") or "botpy"
+    if env.get(PASSWORD):
+        return username, env[PASSWORD], f"{PASSWORD} from the environment"
+    if api.get("password"):
+        return username, str(api["password"]), "api_server.password of your config"
+    stored = read_env_file(secrets_file).get(PASSWORD, "")
+    return username, stored, f"{PASSWORD} in {secrets_file}"

@@ -4,6 +4,7 @@ leaves no process of the launcher behind."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import signal
 import socket
@@ -154,3 +155,41 @@ def test_a_child_killed_by_a_signal_exits_as_a_shell_reports_it():
     assert run_foreground([sys.executable, "-c", "import os, signal; "
                            "os.kill(os.getpid(), signal.SIGKILL)"]) == 137
     assert run_foreground([sys.executable, "-c", "raise SystemExit(3)"]) == 3
+
+
+def test_botpy_secrets_names_the_password_the_bot_will_use(user_dir, tmp_path):
+    """The environment first, then a config of the user's, then the generated file: the order
+    `botpy trade` passes them to freqtrade in."""
+    mine = tmp_path / "mine.json"
+    mine.write_text(json.dumps({"api_server": {"username": "trader", "password": "my-own"}}))
+
+    def shown(*options: str, **env: str) -> str:
+        result = subprocess.run([str(BIN / "botpy"), "--userdir", str(user_dir), "secrets",
+                                 *options], env=freqtrade_env(**env), capture_output=True,
+                                text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    generated = user_dir / ".secrets.env"
+    assert f"user: botpy; password: FREQTRADE__API_SERVER__PASSWORD in {generated} (created" \
+        in shown()
+    assert "(kept;" in shown()
+    assert "user: trader; password: api_server.password of your config" \
+        in shown("-c", str(mine))
+    assert "password: FREQTRADE__API_SERVER__PASSWORD from the environment" \
+        in shown("-c", str(mine), FREQTRADE__API_SERVER__PASSWORD="from-env")
+
+
+def test_the_login_shown_is_the_one_the_bot_gets(tmp_path, monkeypatch):
+    from botpy_ext.cli import secrets_to_pass
+    from botpy_ext.secrets import PASSWORD, api_login, api_secrets
+
+    monkeypatch.delenv(PASSWORD, raising=False)
+    file = tmp_path / ".secrets.env"
+    generated, _ = api_secrets({}, file)
+    config = {"api_server": {"password": "my-own"}}
+    assert api_login({}, config, file) == ("botpy", "my-own", "api_server.password of your config")
+    assert PASSWORD not in secrets_to_pass(generated, config)  # freqtrade reads the config's
+    assert api_login({}, {}, file)[1] == generated[PASSWORD] == secrets_to_pass(generated, {})[
+        PASSWORD]
+    assert api_login({PASSWORD: "env"}, config, file)[1] == "env"

@@ -259,11 +259,12 @@ def trade(args: argparse.Namespace, extra: list[str]) -> int:
     state = virtual.state_file(virtual.database_file(config, extra, env))
     replay = virtual.replay_options(args.start, state, datadir)
     with simulator(datadir, userdir / "logs" / "simulator.log", *replay):
+        status = requests.get(f"{DEFAULT_BASE_URL}/_sim/status", timeout=5).json()
         if state is not None:
-            offset = requests.get(f"{DEFAULT_BASE_URL}/_sim/status", timeout=5).json()[
-                "offset_ms"]
-            virtual.write_state(state, virtual.ReplayState(str(datadir.resolve()), offset))
-        return run_freqtrade(*command, env=env)
+            virtual.write_state(state, virtual.ReplayState(str(datadir.resolve()),
+                                                           status["offset_ms"]))
+        with virtual.warning_at_data_end(status):
+            return run_freqtrade(*command, env=env)
 
 
 def secrets_to_pass(secrets: dict[str, str], config: dict) -> dict[str, str]:

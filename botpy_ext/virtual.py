@@ -12,6 +12,9 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -121,3 +124,34 @@ def replay_options(start: str | None, path: Path | None, datadir: Path) -> list[
         logger.warning("%s replays another datadir (%s): a new replay starts", path,
                        stored.datadir)
     return ["--clock", "replay"]
+
+
+def replay_span_text(status: dict) -> str:
+    """Where the replay stands and how much of the data is left, from the simulator's status."""
+    now, end = status["dataset_now_ms"], status["data_end_ms"]
+    hours = max(end - now, 0) / 3_600_000
+    return (f"Virtual replay at dataset time {moment_text(now)}; the data end at "
+            f"{moment_text(end)}, {hours:.1f} h from now")
+
+
+def moment_text(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M")
+
+
+@contextmanager
+def warning_at_data_end(status: dict) -> Iterator[None]:
+    """Says what is left of the replayed market, and warns when the data run out while the bot
+    runs: from then on the market stands still and freqtrade gets no new candle."""
+    logger.info("%s", replay_span_text(status))
+    end = status["data_end_ms"]
+    timer = threading.Timer(
+        max(end - status["dataset_now_ms"], 0) / 1000, logger.warning,
+        args=("Virtual replay: the data end at %s (dataset time); the market stands still from "
+              "now on and the bot gets no new candle. Stop it; `botpy trade virtual --start ISO` "
+              "begins a new replay (or a new --db-url, a new bot)", moment_text(end)))
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()

@@ -193,3 +193,21 @@ def test_the_login_shown_is_the_one_the_bot_gets(tmp_path, monkeypatch):
     assert api_login({}, {}, file)[1] == generated[PASSWORD] == secrets_to_pass(generated, {})[
         PASSWORD]
     assert api_login({PASSWORD: "env"}, config, file)[1] == "env"
+
+
+def test_the_replay_warns_when_its_data_run_out_while_the_bot_runs(caplog):
+    from botpy_ext import virtual
+
+    now = 1_682_900_000_000
+    with caplog.at_level("INFO", logger="botpy"):
+        with virtual.warning_at_data_end({"dataset_now_ms": now, "data_end_ms": now + 200}):
+            wait_until(lambda: "data end at" in caplog.text and "stands still" in caplog.text,
+                       timeout=5)
+        assert "Virtual replay at dataset time 2023-05-01 00:13; the data end at 2023-05-01 " \
+            "00:13, 0.0 h from now" in caplog.text
+        caplog.clear()
+        with virtual.warning_at_data_end({"dataset_now_ms": now, "data_end_ms": now + 400}):
+            pass  # the bot stopped first: no warning later
+        time.sleep(0.8)
+    assert "stands still" not in caplog.text
+    assert "the data end at 2023-05-01 00:13, 0.0 h from now" in caplog.text

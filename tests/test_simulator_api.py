@@ -210,6 +210,8 @@ class TestReplayClock:
         status = client.get("/_sim/status").json()
         assert status["clock"] == "replay"
         assert status["dataset_now_ms"] == START_MS + 2000 * MINUTE
+        last = pd.read_feather(datadir / "AAA_USDT-1m.feather").date.max()
+        assert status["data_end_ms"] == int(last.timestamp() * 1000) + MINUTE  # it closes then
 
 
 class TestFrozenClock:

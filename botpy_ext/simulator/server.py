@@ -383,6 +383,7 @@ def add_admin_routes(app: FastAPI, state: SimulatorState) -> None:
             "offset_ms": clock.offset_ms,
             "now_ms": clock.now_ms(),
             "dataset_now_ms": clock.dataset_now_ms(),
+            "data_end_ms": state.view.data_end_ms(),
             "pairs": [state.view.pairs[s].pair for s in sorted(state.view.pairs)],
             "faults": state.faults.as_dict(),
         }

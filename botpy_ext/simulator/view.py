@@ -31,6 +31,11 @@ class MarketView:
             for symbol, pair in self.pairs.items()
         }
 
+    def data_end_ms(self) -> int:
+        """Dataset time at which the last candle of the data closes."""
+        return max(int(pair.base.open_ms[-1]) + INTERVAL_MS[pair.base_interval]
+                   for pair in self.pairs.values())
+
     def served(self, symbol: str, interval: str) -> Candles:
         """Every candle of `interval` in served time, as if all were complete (cached)."""
         key = (symbol, interval)

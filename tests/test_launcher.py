@@ -54,6 +54,12 @@ def test_botpy_backtest_prints_the_report_and_the_guard_summary(user_dir, real_d
     assert "BACKTESTING REPORT" in result.stdout
     assert "BOTPY guards: " in log
     assert "Entry refused" not in log  # one summary, not a line per refusal
+    # the pairs whose candles start on 04-01 21:04 cannot have an EMA50 of 4h closes before
+    # 04-10 04:00 (50 candles from 04-01 20:00): said once in full, then a line each
+    words = " ".join(log.split())  # freqtrade's console handler wraps long lines
+    assert words.count("no entry before 2023-04-10 04:00 (0.2 days into the backtest)") == 8
+    assert words.count("needs 50 4h candles (8.3 days) of history") == 1
+    assert "ADA/USDT: no entry" not in words  # its candles start on 03-16
     assert not port_taken(SIMULATOR_PORT)  # the simulator it started is stopped
 
 

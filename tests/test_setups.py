@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from botpy_ext.setups import ignition, momentum, precision, profile
-from botpy_ext.setups.context import candle_in_progress, impulse
+from botpy_ext.setups.context import candle_in_progress, impulse, trend_settled_at
 from botpy_ext.setups.engine import entry_tags, first_of_episode, pick_setup
 from botpy_ext.setups.score import score
 from botpy_ext.setups.settings import (
@@ -14,6 +14,7 @@ from botpy_ext.setups.settings import (
     MomentumSettings,
     PrecisionSettings,
     ProfileSettings,
+    TrendSettings,
 )
 
 T0 = pd.Timestamp("2024-03-01 10:00", tz="UTC")
@@ -313,7 +314,6 @@ def four_hours(closes: list[float]) -> pd.DataFrame:
 
 def test_the_market_trend_needs_btc_above_its_4h_ema_too():
     from botpy_ext.setups.context import MARKET_4H, trend_columns
-    from botpy_ext.setups.settings import TrendSettings
 
     rows = pd.DataFrame({"date": minutes(3)})
     closes = [float(n) for n in range(1, 21)]
@@ -331,7 +331,6 @@ def test_the_market_trend_needs_btc_above_its_4h_ema_too():
 
 def test_relative_strength_needs_a_day_at_least_as_good_as_btcs():
     from botpy_ext.setups.context import MARKET_4H, trend_columns
-    from botpy_ext.setups.settings import TrendSettings
 
     rows = pd.DataFrame({"date": minutes(3)})
     closes = [float(n) for n in range(10, 30)]  # rising: 29 / 23, +26 % over the last day
@@ -364,7 +363,6 @@ def test_relative_strength_compares_the_same_day_when_a_candle_is_missing():
     """The pair's newest 4h candle is missing: its last day is compared with BTC's same day,
     not with BTC's newer one."""
     from botpy_ext.setups.context import MARKET_4H, trend_columns
-    from botpy_ext.setups.settings import TrendSettings
 
     rows = pd.DataFrame({"date": minutes(3)})
     flat = four_hours([100.0] * 20).iloc[:-1]  # its last candle did not arrive
@@ -373,3 +371,13 @@ def test_relative_strength_compares_the_same_day_when_a_candle_is_missing():
     strength = TrendSettings(ema_period=10, relative_strength=True)
     columns = trend_columns(rows, {"4h": flat, MARKET_4H: btc}, strength)
     assert not columns["stronger_than_market_4h"].any()  # 0 % against BTC's +10 %
+
+
+def test_the_trend_settles_when_the_emas_first_candle_closes():
+    """EMA10 of 4h closes: its first value is on the 10th candle, known when that one closes."""
+    dates = pd.date_range("2023-04-01 20:00", periods=12, freq="4h", tz="UTC")
+    candles = pd.DataFrame({"date": dates, "close": 1.0})
+    settings = TrendSettings(ema_period=10)
+    assert trend_settled_at(candles, settings) == pd.Timestamp("2023-04-03 12:00", tz="UTC")
+    assert trend_settled_at(candles.iloc[:9], settings) is None
+    assert trend_settled_at(candles.iloc[:10], settings) == dates[9] + pd.Timedelta(hours=4)

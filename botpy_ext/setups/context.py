@@ -42,6 +42,15 @@ def trend_4h(df: DataFrame, settings: TrendSettings) -> DataFrame:
     )
 
 
+def trend_settled_at(candles_4h: DataFrame, settings: TrendSettings) -> pd.Timestamp | None:
+    """When the 4h trend first has a value: the close of the 4h candle on which the EMA has
+    `ema_period` candles behind it. No entry can come before it (None: never, too few candles)."""
+    first = settings.ema_period - 1
+    if len(candles_4h) <= first:
+        return None
+    return candles_4h["date"].iloc[first] + pd.Timedelta(minutes=TIMEFRAME_MINUTES["4h"])
+
+
 def relative_day_4h(pair: DataFrame, market: DataFrame) -> DataFrame:
     """On each of the pair's 4h candles: did its close change over the day before at least as
     much as the market's over the same day? Changes are taken between candles 24 h apart by

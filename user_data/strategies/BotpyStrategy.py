@@ -49,6 +49,7 @@ from botpy_ext.setups.context import (
     MARKET_4H,
     MARKET_PAIR,
     STARTUP_CANDLES,
+    trend_settled_at,
 )
 from botpy_ext.setups.engine import EngineSettings, analyse
 from botpy_ext.setups.settings import SETTINGS_GROUPS
@@ -148,6 +149,7 @@ class BotpyStrategy(IStrategy):
         # freqtrade's in-memory custom data of backtesting is a list scanned on every read.
         self._memory: dict[tuple, dict] = {}
         self._candles: dict[str, CandleArrays] = {}  # per pair, for the stop ladder
+        self._unsettled_said: set[str] = set()  # pairs told their 4h trend is not settled
         self._settings: dict[str, object] = {}  # per bot loop, see `settings`
         self._callbacks_on = {name: bool(getattr(self, name)) for name in SWITCHED_CALLBACKS}
         # Dry-run/live keep trade memory in the database (custom data, survives restarts);
@@ -234,6 +236,8 @@ class BotpyStrategy(IStrategy):
             logger.warning("%s: no %s candles: no entry signal on this candle", metadata["pair"],
                            ", ".join(missing))
             return dataframe.assign(entry_tag="")
+        if self.dp.runmode in (RunMode.BACKTEST, RunMode.HYPEROPT):
+            self.warn_unsettled_trend(metadata["pair"], dataframe, informative, settings)
         analysed = analyse(dataframe, informative, settings)
         btc = self.dp.get_pair_dataframe(MARKET_PAIR, self.timeframe)
         # no BTC candles: the breaker's columns say so and its check refuses the entry
@@ -241,6 +245,33 @@ class BotpyStrategy(IStrategy):
                                  self.guards.settings)
         self._candles[metadata["pair"]] = CandleArrays.of(analysed, CALLBACK_COLUMNS)
         return analysed
+
+    def warn_unsettled_trend(self, pair: str, dataframe: DataFrame, informative: dict,
+                             settings: EngineSettings) -> None:
+        """A backtest on a short download: freqtrade warns when the 1m candles do not cover the
+        start-up, not when the 4h candles are too few for the EMA, which silently allows no
+        entry for days. Said once per pair: a warning for the first, then a line each."""
+        frames = [informative["4h"]] + ([informative[MARKET_4H]] if MARKET_4H in informative
+                                       else [])
+        settled = [trend_settled_at(frame, settings.trend) for frame in frames]
+        start = dataframe["date"].iloc[0] + timedelta(minutes=self.startup_candle_count)
+        first_entry = None if None in settled else max(settled)
+        if pair in self._unsettled_said or (first_entry is not None and first_entry <= start):
+            return
+        self._unsettled_said.add(pair)
+        days = None if first_entry is None else (first_entry - start).total_seconds() / 86400
+        when = ("in the whole backtest" if first_entry is None else
+                f"before {first_entry:%Y-%m-%d %H:%M} ({days:.1f} days into the backtest)")
+        if len(self._unsettled_said) > 1:
+            logger.info("%s: no entry %s: the 4h trend is not settled", pair, when)
+            return
+        period = settings.trend.ema_period
+        logger.warning(
+            "%s: no entry %s: the 4h trend filter (EMA%d of 4h closes) needs %d 4h candles "
+            "(%.1f days) of history, and the 4h candles start %s. Download more history before "
+            "your timerange (freqtrade download-data --prepend, or an earlier --timerange); "
+            "the next pairs with the same gap get one line each", pair, when, period, period,
+            period / 6, f"{informative['4h']['date'].iloc[0]:%Y-%m-%d %H:%M}")
 
     def populate_entry_trend(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
         signal = dataframe["entry_tag"] != ""

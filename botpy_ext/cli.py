@@ -317,7 +317,12 @@ def download_fear_greed(args: argparse.Namespace) -> int:
 def dashboard(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from botpy_ext.dashboard.server import FreqtradeApi, create_app
+    from botpy_ext.dashboard.server import (
+        LOOPBACK_HOSTS,
+        FreqtradeApi,
+        create_app,
+        served_hosts,
+    )
     userdir = Path(args.userdir)
     config = user_config(args.config)
     if args.username:
@@ -329,7 +334,12 @@ def dashboard(args: argparse.Namespace) -> int:
                           f"{userdir / '.secrets.env'} (`botpy secrets`)")
     scanner_json = Path(args.scanner_json) if args.scanner_json else (
         userdir / "scanner" / "scanner.json")
-    app = create_app(FreqtradeApi(args.api, username, password), scanner_json)
+    if args.host not in LOOPBACK_HOSTS:
+        logger.warning("the dashboard has no login: on %s anyone who reaches port %d reads the "
+                       "scanner and the trade history (docker-compose publishes it on "
+                       "127.0.0.1 only)", args.host, args.port)
+    app = create_app(FreqtradeApi(args.api, username, password), scanner_json,
+                     served_hosts(args.host))
     logger.info("BOTPY dashboard on http://%s:%d (freqtrade API %s, scanner %s)", args.host,
                 args.port, args.api, scanner_json)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")

@@ -124,6 +124,7 @@ def test_history_csv_has_the_closed_trade_with_setup_and_profile(dashboard, scan
     assert (forced["pair"], forced["setup"], forced["profile"], forced["exit_reason"]) == (
         pair, "momentum", "sniper", "force_exit")
     assert float(forced["stake_amount"]) > 0 and forced["close_date"]
+    assert 0 < float(forced["fees"]) < 0.01 * float(forced["stake_amount"])  # 0.1 % a side
 
 
 ROWS = "[...document.querySelectorAll('#scanner tbody tr')]"

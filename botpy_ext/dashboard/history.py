@@ -11,7 +11,7 @@ PAGE = 500  # trades per /api/v1/trades request
 FLASH = "flash"  # Ignition has no profile: its exit is the flash trailing stop
 CSV_COLUMNS = ("trade_id", "pair", "setup", "profile", "enter_tag", "exit_reason", "open_date",
                "close_date", "duration_min", "open_rate", "close_rate", "amount",
-               "stake_amount", "profit_abs", "profit_pct")
+               "stake_amount", "fees", "profit_abs", "profit_pct")
 
 
 def setup_and_profile(enter_tag: str | None) -> tuple[str, str]:
@@ -36,13 +36,28 @@ def closed_trades(get_page: Callable[[int, int], dict]) -> Iterator[dict]:
             return
 
 
+def filled_orders(trade: dict, entries: bool) -> list[dict]:
+    return [order for order in trade.get("orders") or []
+            if order.get("ft_is_entry") == entries and order.get("cost")]
+
+
 def csv_row(trade: dict) -> dict:
+    """One closed trade as a whole, whatever its scale-ins and partial exits: the amount bought,
+    the stake it held at most (the one `profit_pct` is of, FreqUI's "Total stake amount") and the
+    fees of all its orders at the trade's fee rates, in the quote currency."""
     setup, profile = setup_and_profile(trade.get("enter_tag"))
+    entries, exits = filled_orders(trade, True), filled_orders(trade, False)
+    fees = (sum(order["cost"] for order in entries) * (trade.get("fee_open") or 0)
+            + sum(order["cost"] for order in exits) * (trade.get("fee_close") or 0))
     return {
         **{column: trade.get(column) for column in CSV_COLUMNS},
         "setup": setup,
         "profile": profile,
         "duration_min": trade.get("trade_duration"),
+        "amount": round(sum(order["amount"] for order in entries), 8) if entries
+        else trade.get("amount"),
+        "stake_amount": trade.get("max_stake_amount") or trade.get("stake_amount"),
+        "fees": round(fees, 8) if entries else None,
     }
 
 

@@ -15,10 +15,12 @@ from pathlib import Path
 import requests
 from fastapi import FastAPI, HTTPException
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from botpy_ext.dashboard.history import closed_trades, to_csv
 
 PAGE = Path(__file__).parent / "static" / "scanner.html"
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 API_TIMEOUT = 10.0
 
 
@@ -44,8 +46,17 @@ class FreqtradeApi:
         return answer.json()
 
 
-def create_app(api: FreqtradeApi, scanner_json: Path) -> FastAPI:
+def served_hosts(bind: str) -> list[str]:
+    """The names a browser may call the dashboard by: the loopback ones, and the address it is
+    bound to when that is one address (not 0.0.0.0). A page of another site that renames
+    itself to 127.0.0.1 (DNS rebinding) still sends its own name and is refused."""
+    return [*LOOPBACK_HOSTS, *([bind] if bind not in (*LOOPBACK_HOSTS, "0.0.0.0", "::") else [])]
+
+
+def create_app(api: FreqtradeApi, scanner_json: Path,
+               hosts: list[str] | tuple[str, ...] = LOOPBACK_HOSTS) -> FastAPI:
     app = FastAPI(title="BOTPY dashboard", docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(hosts))
 
     @app.get("/", response_class=HTMLResponse)
     def page() -> str:

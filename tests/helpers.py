@@ -299,3 +299,28 @@ class TradingBot:
                 self.kill()
                 raise AssertionError(
                     "freqtrade trade did not stop within 120 s of SIGTERM") from None
+
+
+def live_strategy(tmp_path: Path, guards: dict | None = None):
+    """BotpyStrategy as a live bot loads it (freqtrade's resolver, its database in memory), with
+    `virtual.json` and `guards` over its `botpy.guards` sections."""
+    from freqtrade.configuration import Configuration
+    from freqtrade.data.dataprovider import DataProvider
+    from freqtrade.enums import RunMode
+    from freqtrade.persistence import PairLocks, init_db
+    from freqtrade.resolvers import StrategyResolver
+
+    files = [str(CONFIG_DIR / "virtual.json")]
+    if guards is not None:
+        overlay = tmp_path / "guards.json"
+        overlay.write_text(json.dumps({"botpy": {"guards": guards}}))
+        files.append(str(overlay))
+    config = Configuration({"config": files, "user_data_dir": str(tmp_path),
+                            "strategy_path": str(STRATEGIES)}, RunMode.LIVE).get_config()
+    config["runmode"] = RunMode.LIVE
+    init_db("sqlite://")
+    strategy = StrategyResolver.load_strategy(config)
+    PairLocks.timeframe = strategy.timeframe  # as FreqtradeBot sets it
+    strategy.dp = DataProvider(config, None)
+    strategy.ft_bot_start()
+    return strategy

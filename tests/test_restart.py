@@ -8,6 +8,7 @@ from tests.helpers import (
     GUARDS_OFF,
     TradingBot,
     free_port,
+    live_strategy,
     overlay_config,
     running_simulator,
     wait_until,
@@ -58,28 +59,6 @@ def test_trade_state_survives_a_sigkill(synthetic_market, tmp_path, userdir):
             assert later is None or later["stop_loss_abs"] >= facts["initial_stop"] - 1e-9
         finally:
             bot.stop()
-
-
-def live_strategy(tmp_path):
-    """BotpyStrategy as a live bot loads it (freqtrade's resolver, its database in memory)."""
-    from freqtrade.configuration import Configuration
-    from freqtrade.data.dataprovider import DataProvider
-    from freqtrade.enums import RunMode
-    from freqtrade.persistence import PairLocks, init_db
-    from freqtrade.resolvers import StrategyResolver
-
-    from tests.helpers import CONFIG_DIR, STRATEGIES
-
-    config = Configuration({"config": [str(CONFIG_DIR / "virtual.json")],
-                            "user_data_dir": str(tmp_path), "strategy_path": str(STRATEGIES)},
-                           RunMode.LIVE).get_config()
-    config["runmode"] = RunMode.LIVE
-    init_db("sqlite://")
-    strategy = StrategyResolver.load_strategy(config)
-    PairLocks.timeframe = strategy.timeframe  # as FreqtradeBot sets it
-    strategy.dp = DataProvider(config, None)
-    strategy.ft_bot_start()
-    return strategy
 
 
 def test_an_entry_filled_before_the_first_analysis_is_managed_after_it(tmp_path, caplog):

@@ -13,6 +13,10 @@ from botpy_ext.guards.settings import GuardSettings
 
 ENTRY_GUARDS = ("losing_streak", "daily_loss", "btc_breaker", "fear_greed", "pair_cooldown",
                 "sector", "anti_whale", "liquidity")
+# Before a scale-in, the guards that are about the account and the market, and the liquidity for
+# the added order; not the ones about opening a trade on the pair (its own trade holds its
+# sector, its cooldown is about re-entering it, the whale check is its signal candle's).
+SCALE_IN_GUARDS = ("losing_streak", "daily_loss", "btc_breaker", "fear_greed", "liquidity")
 
 
 @dataclass(frozen=True)
@@ -40,9 +44,9 @@ class Sources:
     order_book: Callable[[], dict | None] | None  # dry-run/live; None: backtest proxy
 
 
-def first_refusal(facts: EntryFacts, settings: GuardSettings,
-                  sources: Sources) -> Refusal | None:
-    for name in ENTRY_GUARDS:
+def first_refusal(facts: EntryFacts, settings: GuardSettings, sources: Sources,
+                  guards: Sequence[str] = ENTRY_GUARDS) -> Refusal | None:
+    for name in guards:
         if getattr(settings, name).enabled:
             refusal = CHECKS[name](facts, settings, sources)
             if refusal is not None:

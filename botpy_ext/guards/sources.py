@@ -61,7 +61,8 @@ class GuardSources:
 
     def first_refusal(self, pair: str, setup: str, now: datetime, order_value: float,
                       signal: Mapping[str, Any], last_close: Callable[[str], float | None],
-                      starting_balance: float, dp) -> Refusal | None:
+                      starting_balance: float, dp,
+                      guards: tuple[str, ...] = checks.ENTRY_GUARDS) -> Refusal | None:
         if now < self.last_now:
             self.restart()  # time went back: a new backtest (hyperopt epoch) in this process
         self.last_now = now
@@ -78,7 +79,7 @@ class GuardSources:
         book = ((lambda: dp.orderbook(pair, self.settings.liquidity.book_depth))
                 if self.live else None)
         sources = checks.Sources(self.sectors, self.fear_greed, book)
-        return self.latch(now, checks.first_refusal(facts, self.settings, sources))
+        return self.latch(now, checks.first_refusal(facts, self.settings, sources, guards))
 
     def restart(self) -> None:
         self.latched = None

@@ -35,6 +35,7 @@ from botpy_ext.exits.stops import (
     stop_distance,
     take_profit_price,
 )
+from botpy_ext.guards.checks import ENTRY_GUARDS, SCALE_IN_GUARDS
 from botpy_ext.guards.columns import COLUMNS as GUARD_COLUMNS
 from botpy_ext.guards.columns import guard_columns
 from botpy_ext.guards.refusal import Refusal
@@ -329,16 +330,25 @@ class BotpyStrategy(IStrategy):
     def confirm_trade_entry(self, pair: str, order_type: str, amount: float, rate: float,
                             time_in_force: str, current_time: datetime, entry_tag: str | None,
                             side: str, **kwargs) -> bool:
+        return self.guards_allow(pair, parse_tag(entry_tag)[0], amount * rate, current_time)
+
+    def guards_allow(self, pair: str, setup: str, order_value: float, current_time: datetime,
+                     guards: tuple[str, ...] = ENTRY_GUARDS, order: str = "Entry") -> bool:
+        """The guards before an order that adds to the account's risk; a refusal is reported.
+        A guard that fails (an error in its data or code) refuses: freqtrade would let the
+        order through on an exception in `confirm_trade_entry`."""
         signal = self.last_closed(pair, current_time)
-        if signal is None:
-            self.report(pair, not_analysed(pair), current_time)
-            return False
-        refusal = self.guards.first_refusal(
-            pair, parse_tag(entry_tag)[0], current_time, amount * rate, signal,
-            lambda other: (self.last_closed(other, current_time) or {}).get("close"),
-            self.wallets.get_starting_balance(), self.dp)
+        try:
+            refusal = not_analysed(pair) if signal is None else self.guards.first_refusal(
+                pair, setup, current_time, order_value, signal,
+                lambda other: (self.last_closed(other, current_time) or {}).get("close"),
+                self.wallets.get_starting_balance(), self.dp, guards)
+        except Exception as exc:  # noqa: BLE001 - refuse rather than trade unguarded
+            logger.exception("%s: a guard check failed", pair)
+            refusal = Refusal("guards", f"{pair}: a guard check failed ({exc!r}): no order",
+                              None, pair)
         if refusal is not None:
-            self.report(pair, refusal, current_time)
+            self.report(pair, refusal, current_time, order)
         return refusal is None
 
     def last_closed(self, pair: str, current_time: datetime) -> dict | None:
@@ -346,12 +356,13 @@ class BotpyStrategy(IStrategy):
         candles = self._candles.get(pair)
         return candles.closed_before(current_time) if candles else None
 
-    def report(self, pair: str, refusal: Refusal, current_time: datetime) -> None:
+    def report(self, pair: str, refusal: Refusal, current_time: datetime,
+               order: str = "Entry") -> None:
         """Dry-run/live: log a refused entry, send a strategy message, lock. Backtests: count it
         for the summary at the end, one DEBUG line."""
         live = self.dp.runmode in (RunMode.DRY_RUN, RunMode.LIVE)
-        logger.log(logging.INFO if live else logging.DEBUG, "Entry refused for %s at %s by %s",
-                   pair, f"{current_time:%Y-%m-%d %H:%M}", refusal.text())
+        logger.log(logging.INFO if live else logging.DEBUG, "%s refused for %s at %s by %s",
+                   order, pair, f"{current_time:%Y-%m-%d %H:%M}", refusal.text())
         if not live:
             self.refusals.record(refusal, current_time)
             return
@@ -417,7 +428,12 @@ class BotpyStrategy(IStrategy):
         if current_rate <= self.ladder_stop(trade.pair, trade, facts, current_time).price:
             return None  # the ladder is closing this trade: never add to it
         rest = min(facts.full_stake - trade.stake_amount, max_stake)
-        return (rest, "scale_in") if rest >= (min_stake or 0) and rest > 0 else None
+        if rest <= 0 or rest < (min_stake or 0):
+            return None
+        if not self.guards_allow(trade.pair, facts.setup, rest, current_time, SCALE_IN_GUARDS,
+                                 "Scale-in"):
+            return None  # one look: the trade stays at its first order
+        return rest, "scale_in"
 
     # ---- frozen facts, stops, take-profit, exit reasons -----------------------------------
 

@@ -126,7 +126,9 @@ def check_type(value: Any, default: Any, key: str) -> None:
     else:
         ok = isinstance(value, type(default))
     if not ok:
-        raise ValueError(f"{key} must be a {type(default).__name__}, got {value!r}")
+        kind = {bool: "a boolean", int: "an integer", float: "a number", str: "a string"}.get(
+            type(default), f"a {type(default).__name__}")
+        raise ValueError(f"{key} must be {kind}, got {value!r}")
 
 
 # the config's strategy parameter values: {"botpy": {"parameters": {"sniper_stop_atr": 1.5}}}

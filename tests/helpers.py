@@ -301,9 +301,10 @@ class TradingBot:
                     "freqtrade trade did not stop within 120 s of SIGTERM") from None
 
 
-def live_strategy(tmp_path: Path, guards: dict | None = None):
+def live_strategy(tmp_path: Path, guards: dict | None = None, before_start=None):
     """BotpyStrategy as a live bot loads it (freqtrade's resolver, its database in memory), with
-    `virtual.json` and `guards` over its `botpy.guards` sections."""
+    `virtual.json` and `guards` over its `botpy.guards` sections; `before_start()` runs on the
+    database before the strategy's `bot_start`."""
     from freqtrade.configuration import Configuration
     from freqtrade.data.dataprovider import DataProvider
     from freqtrade.enums import RunMode
@@ -322,5 +323,7 @@ def live_strategy(tmp_path: Path, guards: dict | None = None):
     strategy = StrategyResolver.load_strategy(config)
     PairLocks.timeframe = strategy.timeframe  # as FreqtradeBot sets it
     strategy.dp = DataProvider(config, None)
+    if before_start is not None:
+        before_start()
     strategy.ft_bot_start()
     return strategy

@@ -258,8 +258,8 @@ def recursive_table(stdout: str) -> pd.DataFrame:
 
 @pytest.mark.parametrize("values, message", [
     ({"buy": {"precision_rsi_max": 95.0}}, "precision_rsi_max must be in [50, 90], got 95.0"),
-    ({"buy": {"precision_rsi_max": "70"}}, "precision_rsi_max must be a float, got '70'"),
-    ({"buy": {"trend_ema_period": 20.5}}, "trend_ema_period must be a int, got 20.5"),
+    ({"buy": {"precision_rsi_max": "70"}}, "precision_rsi_max must be a number, got '70'"),
+    ({"buy": {"trend_ema_period": 20.5}}, "trend_ema_period must be an integer, got 20.5"),
 ])
 def test_a_bad_strategy_parameter_in_the_parameter_file_stops_freqtrade(
         values, message, static_simulator, real_data, tmp_path, userdir):

@@ -61,9 +61,9 @@ def test_defaults_load_from_an_empty_config():
     ({"guards": {"fear_greed": {"on_unavailable": "maybe"}}},
      "botpy.guards.fear_greed.on_unavailable must be one of ['block', 'allow'], got 'maybe'"),
     ({"guards": {"anti_whale": {"max_hourly_share": "5%"}}},
-     "botpy.guards.anti_whale.max_hourly_share must be a float, got '5%'"),
+     "botpy.guards.anti_whale.max_hourly_share must be a number, got '5%'"),
     ({"guards": {"sector": {"enabled": 1}}},
-     "botpy.guards.sector.enabled must be a bool, got 1"),
+     "botpy.guards.sector.enabled must be a boolean, got 1"),
     ({"guards": {"daily_loss": {"limt": 0.05}}},
      "botpy.guards.daily_loss.limt is not a setting"),
     ({"guards": {"whales": {}}}, "botpy.guards.whales is not a setting"),
@@ -76,11 +76,32 @@ def test_defaults_load_from_an_empty_config():
      "botpy.guards.fear_greed.extreme_greed (50): every value would block"),
     ({"guards": {"fear_greed": {"history_file": ""}}},
      "botpy.guards.fear_greed.history_file must name a file, got ''"),
+    ({"guards": {"fear_greed": {"url": ""}}},
+     "botpy.guards.fear_greed.url must be an http(s) address, got ''"),
+    ({"guards": {"sector": {"unknown": " "}}},
+     "botpy.guards.sector.unknown must be 'own' or a sector name, got ' '"),
 ])
 def test_bad_values_are_refused_with_the_key_and_the_allowed_range(section, message):
     with pytest.raises(OperationalException, match="Invalid config: ") as error:
         load({"botpy": section})
     assert message in str(error.value)
+
+
+def test_guards_at_the_top_level_are_refused_not_ignored():
+    with pytest.raises(OperationalException, match="a top-level `guards` section is not read: "
+                       "the guards' settings go under `botpy.guards`"):
+        load({"guards": {"daily_loss": {"limit": 0.9}}})
+
+
+def test_the_labels_of_the_shared_history_agree_with_the_bands():
+    """Every day of the real history: blocked exactly when alternative.me calls it extreme."""
+    payload = json.loads((REPO.parent / "shared" / "data" / "binance" / "fear_greed.json")
+                         .read_text())
+    settings = FearGreedSettings()
+    for day in payload["data"]:
+        value, label = int(day["value"]), day["value_classification"]
+        blocked = value <= settings.extreme_fear or value >= settings.extreme_greed
+        assert blocked == label.startswith("Extreme"), day
 
 
 def test_a_botpy_section_that_is_not_an_object_is_refused():
@@ -289,13 +310,34 @@ def test_sector_map_default_is_packaged_and_a_named_file_is_the_users(tmp_path):
     ("{", "is not valid JSON"),
     ('{"sectors": {"L1": "SOL"}}', "expected"),
     ('{"sectors": {"L1": ["SOL"], "Meme": ["sol"]}}', "SOL is in both L1 and Meme"),
+    ('{"sectors": {}}', "maps no asset: the guard would do nothing"),
+    ('{"sectors": {"L1": ["ETH/USDT"]}}', "'ETH/USDT' in L1 is a pair; the map lists base "
+                                          "assets \\('ETH'\\)"),
+    (b"\xff\xfe{", "cannot be read \\(botpy.guards.sector.map_file\\)"),
+    ("dir", "cannot be read"),
 ])
 def test_bad_sector_map_is_refused(tmp_path, content, message):
     path = tmp_path / "sectors.json"
-    if content is not None:
+    if content == "dir":
+        path.mkdir()
+    elif isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is not None:
         path.write_text(content)
     with pytest.raises(sector.SectorMapError, match=message):
         sector.load_map(path)
+
+
+@pytest.mark.parametrize("content", [b"\xff\xfe{", "dir"])
+def test_an_unreadable_fear_greed_history_is_refused_naming_the_file(tmp_path, content):
+    path = tmp_path / "fear_greed.json"
+    if content == "dir":
+        path.mkdir()
+    else:
+        path.write_bytes(content)
+    with pytest.raises(fear_greed.FearGreedError, match=f"Fear & Greed history {path} cannot "
+                       "be read \\(botpy.guards.fear_greed.history_file\\)"):
+        fear_greed.load_history(path)
 
 
 # ---- daily loss and losing streak -------------------------------------------------------
@@ -418,9 +460,10 @@ def test_parse_refuses_malformed_answers(payload):
         fear_greed.parse(payload)
 
 
-@pytest.mark.parametrize(("value", "blocked"), [(24, True), (25, False), (75, False),
+@pytest.mark.parametrize(("value", "blocked"), [(25, True), (26, False), (75, False),
                                                 (76, True), (0, True), (100, True)])
 def test_extreme_bands_block(value, blocked):
+    """alternative.me's own labels: 0-25 'Extreme Fear', 76-100 'Extreme Greed'."""
     reading = fear_greed.Reading(at(0), value, "x")
     refusal = fear_greed.check(reading, at(12), FearGreedSettings())
     assert (refusal is not None) == blocked
@@ -648,3 +691,16 @@ def test_refusal_tally_counts_per_guard_with_first_last_and_an_example():
         "row (until 2024-02-15 14:00 UTC)",
     ]
     assert tally.as_dict()["sector"]["count"] == 3
+
+
+def test_the_whitelists_assets_missing_from_the_map_are_named():
+    mapping = sector.load_map(sector.DEFAULT_MAP)
+    pairs = ["BTC/USDT", "ETH/USDT", "TFUEL/USDT", "ACX/USDT", "ACX/USDT"]
+    warning = sector.unmapped_warning(pairs, mapping, sector.DEFAULT_MAP, SectorSettings())
+    assert warning.startswith("sector: 2 of the whitelist's 4 assets are not in the sector map ")
+    assert "ACX, TFUEL; each is its own sector (`unknown` 'own'), so the guard does not limit " \
+        "them" in warning
+    assert "count as sector 'Other'" in sector.unmapped_warning(
+        pairs, mapping, sector.DEFAULT_MAP, SectorSettings(unknown="Other"))
+    assert sector.unmapped_warning(pairs[:2], mapping, sector.DEFAULT_MAP,
+                                   SectorSettings()) is None

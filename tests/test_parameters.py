@@ -82,7 +82,7 @@ def test_config_parameters_are_split_by_hyperopt_space():
     ({"sniper_stop_loss": 1.5}, r"botpy\.parameters\.sniper_stop_loss is not a strategy "
                                 r"parameter"),
     ({"sniper_stop_atr": 50.0}, r"botpy\.parameters\.sniper_stop_atr must be in \[0\.5, "),
-    ({"trend_ema_period": 50.5}, r"botpy\.parameters\.trend_ema_period must be a int"),
+    ({"trend_ema_period": 50.5}, r"botpy\.parameters\.trend_ema_period must be an integer"),
     ({"profile_default": "sniperr"}, r"botpy\.parameters\.profile_default must be one of"),
     ([1, 2], r"botpy\.parameters must be an object"),
     ({"sniper_tight_trail_atr": 7.0}, r"botpy\.parameters\.sniper_tight_trail_atr \(7\) is "
@@ -109,5 +109,5 @@ def test_parameter_values_of_the_wrong_type_are_refused_when_read():
 
     assert parameters.built(TrendSettings, (("ema_period", np.int64(60)), ("market", False),
                                             ("relative_strength", np.bool_(False))))
-    with pytest.raises(ValueError, match=r"ema_period must be a int, got 20\.5"):
+    with pytest.raises(ValueError, match=r"ema_period must be an integer, got 20\.5"):
         parameters.built(TrendSettings, (("ema_period", 20.5),))

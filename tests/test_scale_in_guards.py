@@ -85,3 +85,20 @@ def test_a_guard_that_fails_refuses_the_order(tmp_path, caplog):
     assert not strategy.confirm_trade_entry(PAIR, "limit", 0.05, 2000.0, "GTC", LOOK,
                                             "precision:sniper", "long")
     assert "guards: ETH/USDT: a guard check failed (AttributeError" in caplog.text
+
+
+def test_a_guard_switched_off_releases_its_locks_at_the_restart(tmp_path, caplog):
+    """The docs' way to force through a guard: switch it off. Its locks from before the restart
+    go with it; another guard's stay."""
+    from freqtrade.persistence import PairLocks
+
+    def locks_from_before():
+        until = datetime.now(UTC) + timedelta(hours=3)
+        PairLocks.lock_pair("*", until, "losing_streak: 5 losing trades in a row; pause 4 h")
+        PairLocks.lock_pair("SOL/USDT", until, "sector: sector L1 already holds 1 open trade")
+
+    sector_only = {name: {"enabled": name == "sector"} for name in GUARD_SETTINGS}
+    live_strategy(tmp_path, sector_only, locks_from_before)
+    assert [lock.reason for lock in PairLocks.get_pair_locks(None)] == [
+        "sector: sector L1 already holds 1 open trade"]
+    assert "Releasing the locks of losing_streak, switched off" in caplog.text

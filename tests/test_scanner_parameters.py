@@ -79,7 +79,7 @@ def test_parameter_file_over_the_config(tmp_path):
      r"Invalid parameter file .*BotpyStrategy.json: params.buy.precision_rsi_max must be in "
      r"\[50, 90\], got 95.0"),
     ({"buy": {"precision_bb_period": 20.5}}, {},
-     r"params.buy.precision_bb_period must be a int, got 20.5"),
+     r"params.buy.precision_bb_period must be an integer, got 20.5"),
     ({"sell": {"trade_flash_trail": 0.5}}, {},
      r"params.sell.trade_flash_trail must be in \[0.005, 0.05\], got 0.5"),
     ({}, {"precision_rsi_max": 95.0},

@@ -175,6 +175,9 @@ def load_history(path: Path) -> dict[date, Reading]:
             from None
     except (json.JSONDecodeError, FearGreedError) as exc:
         raise FearGreedError(f"Fear & Greed history {path}: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:  # a directory, no permission, not text
+        raise FearGreedError(f"Fear & Greed history {path} cannot be read "
+                             f"(botpy.guards.fear_greed.history_file): {exc}") from None
     return {r.day.date(): r for r in readings}
 
 

@@ -9,7 +9,7 @@ the package (`DEFAULT_MAP`) unless `botpy.guards.sector.map_file` names the user
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from botpy_ext.guards.refusal import Refusal
@@ -42,20 +42,46 @@ def load_map(path: Path) -> dict[str, str]:
             from None
     except json.JSONDecodeError as exc:
         raise SectorMapError(f"sector map {path} is not valid JSON: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:  # a directory, no permission, not text
+        raise SectorMapError(f"sector map {path} cannot be read "
+                             f"(botpy.guards.sector.map_file): {exc}") from None
     sectors = raw.get("sectors") if isinstance(raw, dict) else None
     if not isinstance(sectors, dict) or not all(
             isinstance(assets, list) and all(isinstance(a, str) for a in assets)
             for assets in sectors.values()):
         raise SectorMapError(f"sector map {path}: expected {{\"sectors\": {{\"<sector>\": "
                              f"[\"<asset>\", ...]}}}}")
+    if not any(sectors.values()):
+        raise SectorMapError(f"sector map {path} maps no asset: the guard would do nothing "
+                             "(switch it off with botpy.guards.sector.enabled = false)")
     mapping: dict[str, str] = {}
     for sector, assets in sectors.items():
         for asset in assets:
+            if "/" in asset:
+                raise SectorMapError(f"sector map {path}: {asset!r} in {sector} is a pair; the "
+                                     f"map lists base assets ({asset.split('/')[0]!r})")
             if asset.upper() in mapping:
                 raise SectorMapError(f"sector map {path}: {asset.upper()} is in both "
                                      f"{mapping[asset.upper()]} and {sector}")
             mapping[asset.upper()] = sector
     return mapping
+
+
+def unmapped(pairs: Iterable[str], mapping: Mapping[str, str]) -> list[str]:
+    """The base assets of `pairs` the map does not know, sorted."""
+    return sorted({pair.split("/")[0].upper() for pair in pairs} - set(mapping))
+
+
+def unmapped_warning(pairs: list[str], mapping: Mapping[str, str], path: Path,
+                     settings: SectorSettings) -> str | None:
+    missing = unmapped(pairs, mapping)
+    if not missing:
+        return None
+    share = ("each is its own sector (`unknown` 'own'), so the guard does not limit them"
+             if settings.unknown == OWN else f"they all count as sector {settings.unknown!r}")
+    return (f"sector: {len(missing)} of the whitelist's {len(set(pairs))} assets are not in the "
+            f"sector map {path}: {', '.join(missing)}; {share}. Add them to a map of yours "
+            "(botpy.guards.sector.map_file)")
 
 
 def sector_of(pair: str, mapping: dict[str, str], unknown: str) -> str:

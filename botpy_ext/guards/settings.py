@@ -67,14 +67,19 @@ class SectorSettings:
     unknown: str = param("own", "sector of assets missing from the map: 'own' (each its own "
                          "sector) or a sector name shared by all of them")
 
+    def contradicts(self, prefix: str) -> str | None:
+        if not self.unknown.strip():
+            return (f"{prefix}unknown must be 'own' or a sector name, got {self.unknown!r}")
+        return None
+
 
 @dataclass(frozen=True)
 class FearGreedSettings:
     enabled: bool = param(True, "no new entries in the extreme bands of the Fear & Greed Index")
-    extreme_fear: int = param(24, "block when the index is at or below this (alternative.me: "
-                              "0-24 is 'Extreme Fear')", low=0, high=50)
-    extreme_greed: int = param(76, "block when the index is at or above this (alternative.me: "
-                               "76-100 is 'Extreme Greed')", low=50, high=100)
+    extreme_fear: int = param(25, "block when the index is at or below this (alternative.me "
+                              "labels 0-25 'Extreme Fear')", low=0, high=50)
+    extreme_greed: int = param(76, "block when the index is at or above this (alternative.me "
+                               "labels 76-100 'Extreme Greed')", low=50, high=100)
     url: str = param("https://api.alternative.me/fng/", "the index's public API")
     timeout_s: float = param(5.0, "timeout of one request, seconds", low=0.5, high=60.0)
     retries: int = param(2, "extra attempts after a failed request", low=0, high=5)
@@ -95,6 +100,8 @@ class FearGreedSettings:
                     f"{prefix}extreme_greed ({self.extreme_greed}): every value would block")
         if not self.history_file.strip():
             return f"{prefix}history_file must name a file, got {self.history_file!r}"
+        if not self.url.startswith(("http://", "https://")):
+            return f"{prefix}url must be an http(s) address, got {self.url!r}"
         return None
 
 
@@ -163,6 +170,9 @@ def load(config: dict) -> GuardSettings:
     """The guard settings of a freqtrade config; OperationalException naming the key on error."""
     section = config.get(SECTION, {})
     try:
+        if GUARDS_KEY in config:
+            raise ValueError(f"a top-level `{GUARDS_KEY}` section is not read: the guards' "
+                             f"settings go under `{SECTION}.{GUARDS_KEY}`")
         check_mapping(section, SECTION,
                       {"mode", GUARDS_KEY, TRADE_FACTS_KEY, REFUSALS_KEY, CONFIG_KEY[1],
                        CONTROL_DRAW_KEY})

@@ -4,6 +4,7 @@ freqtrade's trades, wallets and data provider for `checks.first_refusal`."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,6 +18,7 @@ from botpy_ext.guards import checks, cooldown, fear_greed, pnl, sector, settings
 from botpy_ext.guards.refusal import ALL_PAIRS, Refusal
 
 LIVE_MODES = (RunMode.DRY_RUN, RunMode.LIVE)
+logger = logging.getLogger(__name__)
 
 
 class GuardSources:
@@ -37,8 +39,12 @@ class GuardSources:
         self.fed_at_last_close: set[int] = set()  # ids of the trades fed that closed then
         try:
             if self.settings.sector.enabled:
-                self.sectors = sector.load_map(sector.map_path(self.settings.sector.map_file,
-                                                               userdir / "config"))
+                path = sector.map_path(self.settings.sector.map_file, userdir / "config")
+                self.sectors = sector.load_map(path)
+                whitelist = config.get("exchange", {}).get("pair_whitelist", [])
+                if warning := sector.unmapped_warning(whitelist, self.sectors, path,
+                                                      self.settings.sector):
+                    logger.warning("%s", warning)
             if self.settings.fear_greed.enabled and self.live:
                 self.feed = fear_greed.FearGreedFeed(self.settings.fear_greed)
             elif self.settings.fear_greed.enabled:

@@ -16,7 +16,7 @@ from pathlib import Path
 from freqtrade.enums import RunMode
 from freqtrade.exceptions import OperationalException
 from freqtrade.optimize.hyperopt_tools import HyperoptTools
-from freqtrade.persistence import Order, Trade
+from freqtrade.persistence import Order, PairLocks, Trade
 from freqtrade.strategy import IStrategy, stoploss_from_absolute
 from pandas import DataFrame
 
@@ -39,7 +39,7 @@ from botpy_ext.guards.checks import ENTRY_GUARDS, SCALE_IN_GUARDS
 from botpy_ext.guards.columns import COLUMNS as GUARD_COLUMNS
 from botpy_ext.guards.columns import guard_columns
 from botpy_ext.guards.refusal import Refusal
-from botpy_ext.guards.settings import REFUSALS_KEY, TRADE_FACTS_KEY
+from botpy_ext.guards.settings import GUARD_SETTINGS, REFUSALS_KEY, TRADE_FACTS_KEY
 from botpy_ext.guards.settings import SECTION as BOTPY_SECTION
 from botpy_ext.guards.sources import GuardSources
 from botpy_ext.guards.tally import RefusalTally
@@ -187,8 +187,20 @@ class BotpyStrategy(IStrategy):
         self._callbacks_on = {name: bool(getattr(self, name)) for name in SWITCHED_CALLBACKS}
         for line in override_warnings(self, self.trade_settings()):
             logger.warning("%s", line)
+        if self._persist:
+            self.release_locks_of_guards_off()
         # freqtrade loads a parameter file after bot_start: read the values again from there
         self._settings.clear()
+
+    def release_locks_of_guards_off(self) -> None:
+        """Dry-run/live: a guard switched off in the config releases the locks it set before
+        the restart (they would keep refusing entries until their end)."""
+        off = {name for name in GUARD_SETTINGS if not getattr(self.guards.settings, name).enabled}
+        for reason in sorted({lock.reason for lock in PairLocks.get_pair_locks(None)
+                              if lock.reason and lock.reason.split(":")[0] in off}):
+            logger.info("Releasing the locks of %s, switched off: %s", reason.split(":")[0],
+                        reason)
+            PairLocks.unlock_reason(reason)
 
     def engine_settings(self) -> EngineSettings:
         """Read afresh on every analysis, not per bot loop: hyperopt (--analyze-per-epoch) sets

@@ -704,3 +704,21 @@ def test_the_whitelists_assets_missing_from_the_map_are_named():
         pairs, mapping, sector.DEFAULT_MAP, SectorSettings(unknown="Other"))
     assert sector.unmapped_warning(pairs[:2], mapping, sector.DEFAULT_MAP,
                                    SectorSettings()) is None
+
+
+def test_days_of_the_backtest_without_a_fear_greed_value_are_said_at_the_start(tmp_path):
+    from datetime import date
+
+    from botpy_ext.guards.sources import timerange_days
+
+    days = {date(2023, 4, d): fear_greed.Reading(at(0, day=d), 50, "Neutral")
+            for d in range(1, 22)}
+    start, stop = timerange_days("20230420-20230428")
+    assert (start, stop) == (date(2023, 4, 20), date(2023, 4, 27))
+    warning = fear_greed.coverage_warning(days, start, stop, tmp_path / "fg.json")
+    assert warning.startswith(f"Fear & Greed history {tmp_path / 'fg.json'} has no value for 6 "
+                              "of the backtest's 8 days (2023-04-22 to 2023-04-27)")
+    assert fear_greed.coverage_warning(days, date(2023, 4, 2), date(2023, 4, 21), tmp_path) \
+        is None
+    assert timerange_days(None) == (None, None)
+    assert timerange_days("20230420-") == (date(2023, 4, 20), None)

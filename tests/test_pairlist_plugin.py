@@ -94,6 +94,9 @@ def test_pairlist_runs_after_a_forced_reinstall_of_freqtrade(synthetic_market, t
 def test_webserver_offers_and_evaluates_the_scanner(synthetic_market, tmp_path, userdir):
     """FreqUI's Pairlist Config page: the scanner with its parameters, and an evaluation."""
     port = free_port()
+    bots_file = userdir / "scanner" / "scanner.json"  # a bot of this user directory writes it
+    bots_file.parent.mkdir(parents=True, exist_ok=True)
+    bots_file.write_text('{"whitelist": ["the bot\'s"]}')
     with running_simulator(synthetic_market, *FROZEN_AFTER_SIGNAL) as base:
         config = overlay_config(tmp_path, "base", base, pairs=[".*/USDT"],
                                 pairlists=SCANNER_CHAIN, add_config_files=[
@@ -127,6 +130,9 @@ def test_webserver_offers_and_evaluates_the_scanner(synthetic_market, tmp_path, 
             wait_until(evaluated, 120, interval=1)
             assert result["status"] == "success", result
             assert result["result"]["whitelist"][0] == "LINK/USDT"
+            # a trial evaluation leaves the running bot's scanner file (the dashboard's) alone
+            assert bots_file.read_text() == '{"whitelist": ["the bot\'s"]}'
         finally:
             proc.terminate()
             proc.wait(timeout=60)
+            bots_file.unlink(missing_ok=True)

@@ -194,3 +194,20 @@ def test_test_pairlist_ranks_each_planted_setup_first_at_its_time(synthetic_mark
         assert shift % pd.Timedelta(hours=4) == pd.Timedelta(0)  # the signal candle, shifted
         assert [r["pair"] for r in stored["rows"]] == [pair for _, _, pair in scanned]
         assert stored["whitelist"] == whitelist
+
+
+def test_the_same_pairs_in_another_order_are_not_rescanned():
+    """A ShuffleFilter before the scanner reorders its input on every bot loop: that alone must
+    not start a scan (the refresh period would mean nothing)."""
+    import time
+    from types import SimpleNamespace
+
+    from botpy_ext.scanner.pairlist import ScannerPairList
+
+    scanned = SimpleNamespace(refresh_period=60, _scanned_at=time.monotonic(),
+                              _scanned=frozenset({"ETH/USDT", "SOL/USDT"}))
+    due = ScannerPairList.due
+    assert not due(scanned, ["SOL/USDT", "ETH/USDT"])
+    assert due(scanned, ["SOL/USDT", "ETH/USDT", "ADA/USDT"])  # another list
+    scanned._scanned_at -= 61
+    assert due(scanned, ["ETH/USDT", "SOL/USDT"])  # the refresh period is over

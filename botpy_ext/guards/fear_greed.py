@@ -181,6 +181,22 @@ def load_history(path: Path) -> dict[date, Reading]:
     return {r.day.date(): r for r in readings}
 
 
+def coverage_warning(history: dict[date, Reading], start: date | None, stop: date | None,
+                     path: Path) -> str | None:
+    """Backtests: the days of the timerange the history has no value for (each refuses every
+    entry of its day), said once at the start rather than in a refusal per signal."""
+    if start is None or stop is None or stop < start:
+        return None
+    days = [start + timedelta(days=n) for n in range((stop - start).days + 1)]
+    missing = [day for day in days if day not in history]
+    if not missing:
+        return None
+    return (f"Fear & Greed history {path} has no value for {len(missing)} of the backtest's "
+            f"{len(days)} days ({missing[0]} to {missing[-1]}): the guard refuses every entry "
+            "on them. Download a newer history (`botpy fear-greed download`) or switch the "
+            "guard off (botpy.guards.fear_greed.enabled = false)")
+
+
 def check_history(history: dict[date, Reading], now: datetime,
                   settings: FearGreedSettings) -> Refusal | None:
     """Backtests: the rule on the value of `now`'s UTC day."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,18 @@ from botpy_ext.guards.refusal import ALL_PAIRS, Refusal
 
 LIVE_MODES = (RunMode.DRY_RUN, RunMode.LIVE)
 logger = logging.getLogger(__name__)
+
+
+def timerange_days(timerange: str | None) -> tuple[date | None, date | None]:
+    """The first and last UTC day of a backtest's `--timerange` (None where it is open)."""
+    if not timerange:
+        return None, None
+    from freqtrade.configuration import TimeRange
+
+    parsed = TimeRange.parse_timerange(timerange)
+    start = parsed.startdt.date() if parsed.startdt else None
+    stop = (parsed.stopdt - timedelta(microseconds=1)).date() if parsed.stopdt else None
+    return start, stop
 
 
 class GuardSources:
@@ -48,9 +60,13 @@ class GuardSources:
             if self.settings.fear_greed.enabled and self.live:
                 self.feed = fear_greed.FearGreedFeed(self.settings.fear_greed)
             elif self.settings.fear_greed.enabled:
-                self.fear_greed_days = fear_greed.history_or_download(fear_greed.history_path(
-                    self.settings.fear_greed.history_file, config.get("datadir"), userdir),
-                    self.settings.fear_greed)
+                path = fear_greed.history_path(self.settings.fear_greed.history_file,
+                                               config.get("datadir"), userdir)
+                self.fear_greed_days = fear_greed.history_or_download(
+                    path, self.settings.fear_greed)
+                if warning := fear_greed.coverage_warning(
+                        self.fear_greed_days, *timerange_days(config.get("timerange")), path):
+                    logger.warning("%s", warning)
         except (sector.SectorMapError, fear_greed.FearGreedError) as exc:
             raise OperationalException(str(exc)) from None
 

@@ -16,6 +16,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from freqtrade.enums import RunMode
 from freqtrade.exceptions import OperationalException
 from freqtrade.exchange.exchange_types import Tickers
 from freqtrade.mixins import LoggingMixin
@@ -65,7 +66,7 @@ class ScannerPairList(IPairList):
         self.engine = self.strategy.engine
         self._candle_type = self._config.get("candle_type_def", "spot")
         self._rows: dict[str, ScanRow] = {}
-        self._scanned: tuple[str, ...] = ()
+        self._scanned: frozenset[str] = frozenset()
         self._scanned_at = 0.0
 
     @staticmethod
@@ -97,7 +98,10 @@ class ScannerPairList(IPairList):
 
     @property
     def json_path(self) -> Path | None:
-        if not self.settings.json_path:
+        """Where the scan is written; None when not. A `freqtrade webserver` (FreqUI's Pairlist
+        Config page evaluating a list) shares the bot's user directory: its trial scans would
+        replace the running bot's file, which the dashboard reads."""
+        if not self.settings.json_path or self._config.get("runmode") == RunMode.WEBSERVER:
             return None
         return Path(self._config["user_data_dir"]) / self.settings.json_path
 
@@ -109,7 +113,8 @@ class ScannerPairList(IPairList):
 
     def due(self, pairlist: list[str]) -> bool:
         expired = time.monotonic() - self._scanned_at >= self.refresh_period
-        return expired or tuple(pairlist) != self._scanned
+        # the same pairs in another order (a ShuffleFilter before it) are no reason to rescan
+        return expired or frozenset(pairlist) != self._scanned
 
     def scan(self, pairlist: list[str]) -> None:
         market = (MARKET_PAIR, "4h", self._candle_type)
@@ -126,7 +131,7 @@ class ScannerPairList(IPairList):
                               f"({', '.join(TIMEFRAMES)}).", logger.info)
                 continue
             rows[pair] = row
-        self._rows, self._scanned, self._scanned_at = rows, tuple(pairlist), time.monotonic()
+        self._rows, self._scanned, self._scanned_at = rows, frozenset(pairlist), time.monotonic()
         self.report(list(rows.values()))
 
     def report(self, rows: list[ScanRow]) -> None:

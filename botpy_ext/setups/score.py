@@ -1,7 +1,8 @@
 """Scanner columns on every row: qualification, signal, condition dots and a 0-100 score.
 
 Score = 100 × (2·trend + 2·qualified + the seven trigger dots) / 11, where trend is the 4h
-filter, qualified is a squeeze or an impulse on the last closed 15m candle, and the trigger dots
+filter, qualified is a setup the strategy could take (the 4h trend and a squeeze or an impulse on
+the last closed 15m candle, `scan_qualified`), and the trigger dots
 are Precision's seven rules (above EMA9, volume surge, OBV rising, CVD rising, RSI cool, small
 wick, not parabolic). A pair with everything in place but the trigger scores 36; every rule true
 scores 100.
@@ -28,7 +29,9 @@ def qualification(ctx: DataFrame) -> pd.Series:
 
 
 def score(ctx: DataFrame, checks: DataFrame) -> pd.Series:
-    qualified = ctx["squeeze_15m"] | ctx["impulse_15m"]
+    # as `qualification`: outside the 4h uptrend no setup is qualified, so a squeeze there adds
+    # nothing to the rank of a pair the strategy cannot enter
+    qualified = ctx["trend_up_4h"] & (ctx["squeeze_15m"] | ctx["impulse_15m"])
     points = (TREND_WEIGHT * ctx["trend_up_4h"] + QUALIFIED_WEIGHT * qualified
               + checks.sum(axis=1))
     total = TREND_WEIGHT + QUALIFIED_WEIGHT + checks.shape[1]

@@ -34,7 +34,7 @@ import requests
 
 from botpy_ext.processes import Stopped, run_foreground, spawn, stop_signals_raise
 from botpy_ext.secrets import EXCHANGE_KEYS, PASSWORD, api_login, api_secrets
-from botpy_ext.simulator.client_config import DEFAULT_BASE_URL
+from botpy_ext.simulator.client_config import DEFAULT_BASE_URL, simulator_env
 
 logger = logging.getLogger("botpy")
 
@@ -64,7 +64,7 @@ def simulator(datadir: Path, log: Path, *options: str, base_url: str = DEFAULT_B
     duration of the block."""
     if simulator_answers(base_url):
         raise LaunchError(f"port of {base_url} is taken by another simulator or program; "
-                          "stop it first")
+                          "stop it first (`botpy trade virtual --sim-port N` uses another)")
     log.parent.mkdir(parents=True, exist_ok=True)
     port = base_url.rsplit(":", 1)[1]
     with log.open("w") as out:
@@ -258,8 +258,10 @@ def trade(args: argparse.Namespace, extra: list[str]) -> int:
         ensure_synthetic_market(datadir)
     state = virtual.state_file(virtual.database_file(config, extra, env))
     replay = virtual.replay_options(args.start, state, datadir)
-    with simulator(datadir, userdir / "logs" / "simulator.log", *replay):
-        status = requests.get(f"{DEFAULT_BASE_URL}/_sim/status", timeout=5).json()
+    base_url = f"http://127.0.0.1:{args.sim_port}"
+    env.update(simulator_env(base_url))
+    with simulator(datadir, userdir / "logs" / "simulator.log", *replay, base_url=base_url):
+        status = requests.get(f"{base_url}/_sim/status", timeout=5).json()
         if state is not None:
             virtual.write_state(state, virtual.ReplayState(str(datadir.resolve()),
                                                            status["offset_ms"]))
@@ -355,6 +357,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("mode", choices=["virtual", "paper", "live"])
     run.add_argument("--datadir", help="virtual: datadir to replay (default: synthetic market)")
     run.add_argument("--start", help="virtual: dataset time (ISO, UTC) the replay starts at")
+    run.add_argument("--sim-port", type=int, default=int(DEFAULT_BASE_URL.rsplit(":", 1)[1]),
+                     help="virtual: the simulator's port on 127.0.0.1 (default 8765; another "
+                     "one lets a second Virtual bot run beside the first)")
     shown = commands.add_parser("secrets", help="show where the API server login is kept")
     shown.add_argument("-c", "--config", action="append", help="your config (as given to "
                        "`botpy trade MODE -c`): its api_server.password is the one the bot uses")

@@ -21,6 +21,7 @@ from tests.helpers import (
     BIN,
     CONFIG_DIR,
     STRATEGIES,
+    TEST_SECRETS,
     answers,
     free_port,
     freqtrade_env,
@@ -217,3 +218,37 @@ def test_the_replay_warns_when_its_data_run_out_while_the_bot_runs(caplog):
         time.sleep(0.8)
     assert "stands still" not in caplog.text
     assert "the data end at 2023-05-01 00:13, 0.0 h from now" in caplog.text
+
+
+
+def test_a_second_virtual_bot_runs_on_its_own_simulator_port(user_dir, synthetic_market,
+                                                             tmp_path):
+    """`--sim-port`: the bot trades against the simulator it started there (candles flow: its
+    whitelist is analysed), not the default port."""
+    api_port, sim_port = free_port(), free_port()
+    log = tmp_path / "launcher.log"
+    with log.open("w") as out:
+        launcher = subprocess.Popen(
+            [str(BIN / "botpy"), "--userdir", str(user_dir), "trade", "virtual", "--datadir",
+             str(synthetic_market), "--sim-port", str(sim_port), "--db-url",
+             f"sqlite:///{tmp_path / 'second.sqlite'}"], stdout=out, stderr=subprocess.STDOUT,
+            env=freqtrade_env(FREQTRADE__API_SERVER__LISTEN_PORT=str(api_port),
+                              **TEST_SECRETS))
+    api = f"http://127.0.0.1:{api_port}/api/v1"
+    auth = ("botpy", TEST_SECRETS["FREQTRADE__API_SERVER__PASSWORD"])
+    try:
+        wait_until(lambda: launcher.poll() is not None or answers(f"{api}/ping"), timeout=180)
+        assert launcher.poll() is None, log.read_text()[-3000:]
+
+        def analysed() -> bool:
+            pairs = requests.get(f"{api}/whitelist", auth=auth, timeout=10).json()["whitelist"]
+            candles = requests.get(f"{api}/pair_candles", auth=auth, timeout=30, params={
+                "pair": pairs[0], "timeframe": "1m", "limit": 5}).json()
+            return candles.get("length", 0) > 0
+
+        wait_until(analysed, timeout=180, interval=2)
+        assert port_taken(sim_port) and not port_taken(SIMULATOR_PORT)
+    finally:
+        launcher.send_signal(signal.SIGTERM)
+        launcher.wait(timeout=90)
+    assert not port_taken(sim_port)

@@ -252,3 +252,15 @@ def test_a_second_virtual_bot_runs_on_its_own_simulator_port(user_dir, synthetic
         launcher.send_signal(signal.SIGTERM)
         launcher.wait(timeout=90)
     assert not port_taken(sim_port)
+
+
+def test_a_backtest_with_the_scanner_is_refused_without_a_guard_summary(user_dir, real_data):
+    """The scanner needs live candles: freqtrade refuses it in backtesting, as docs/scanner.md
+    says, and the strategy says nothing about a backtest that did not run."""
+    result = subprocess.run(
+        [str(BIN / "botpy"), "--userdir", str(user_dir), "backtest", "--datadir", str(real_data),
+         "--timerange", "20230420-20230421", "-c", str(CONFIG_DIR / "scanner.json")],
+        capture_output=True, text=True, env=freqtrade_env(), timeout=300)
+    assert result.returncode == 2
+    assert "Pairlist Handlers BotpyScannerPairList do not support backtesting" in result.stderr
+    assert "BOTPY guards" not in result.stderr

@@ -384,7 +384,10 @@ class BotpyStrategy(IStrategy):
 
     def summarise_refusals(self, summary_file: Path | None) -> None:
         """At the end of a backtest (freqtrade has no callback for it: at exit): one INFO line
-        per guard, and the counts as JSON to `botpy.refusal_summary_file` when set."""
+        per guard, and the counts as JSON to `botpy.refusal_summary_file` when set. Nothing
+        when no pair was analysed: the backtest stopped before it ran (a refused setting)."""
+        if not self._candles:
+            return
         for line in self.refusals.summary(type(self).__name__):
             logger.info("%s", line)
         if summary_file is not None:

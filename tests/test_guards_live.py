@@ -1,6 +1,7 @@
-"""A scale-in adds to the account's risk like an entry: the guards about the account and the
-market, and the liquidity for the added order, come before it (spec §6, "before every entry").
-In process, with freqtrade's resolver and persistence, as a live bot loads the strategy."""
+"""The guards as a live bot runs them, in process, with freqtrade's resolver and persistence:
+the locks of the account-wide guards, a scale-in (it adds to the account's risk like an entry:
+the guards about the account and the market, and the liquidity for the added order, come before
+it; spec §6, "before every entry"), a guard that fails, and a guard switched off."""
 
 from __future__ import annotations
 
@@ -102,3 +103,28 @@ def test_a_guard_switched_off_releases_its_locks_at_the_restart(tmp_path, caplog
     assert [lock.reason for lock in PairLocks.get_pair_locks(None)] == [
         "sector: sector L1 already holds 1 open trade"]
     assert "Releasing the locks of losing_streak, switched off" in caplog.text
+
+
+
+@pytest.mark.parametrize(("guard", "losses", "until"), [
+    ("losing_streak", [-1.0] * 5, OPENED - timedelta(minutes=30) + timedelta(hours=4)),
+    ("daily_loss", [-40.0], datetime(2024, 2, 6, tzinfo=UTC)),
+])
+def test_an_account_wide_refusal_locks_every_pair_until_its_end(tmp_path, caplog, guard,
+                                                                losses, until):
+    """Five losses in a row: paused 4 h after the last; 40 USDT lost today of 1,000: no entry
+    until 00:00 UTC. FreqUI and /locks show the lock with the guard's reason."""
+    from freqtrade.persistence import PairLocks
+
+    strategy = live_strategy(tmp_path, {name: {"enabled": name == guard}
+                                        for name in GUARD_SETTINGS})
+    for n, profit in enumerate(losses):
+        add_trade("SOL/USDT", False, profit, OPENED - timedelta(minutes=30 + n))
+    analysed(strategy)
+    assert not strategy.confirm_trade_entry(PAIR, "limit", 0.05, 2000.0, "GTC", LOOK,
+                                            "precision:sniper", "long")
+    lock = PairLocks.get_pair_longest_lock("*", LOOK)
+    assert lock is not None and lock.reason.startswith(f"{guard}: ")
+    # freqtrade ends a lock at the next candle's open after the time asked for
+    assert until <= lock.lock_end_time.replace(tzinfo=UTC) <= until + timedelta(minutes=1)
+    assert f"Entry refused for ETH/USDT at 2024-02-05 10:01 by {guard}" in caplog.text

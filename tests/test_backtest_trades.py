@@ -109,7 +109,8 @@ def test_a_trade_that_reached_one_r_never_closes_at_a_loss(trades, analysed):
         if not len(reached):
             continue
         fees = trade["fee_open"] + trade["fee_close"]
-        breakeven = max(facts.entry, trade["open_rate"]) * (1 + fees)
+        breakeven = max(facts.entry, trade["open_rate"]) * (1 + trade["fee_open"]) / (
+            1 - trade["fee_close"])
         next_open = candles.loc[reached[0] + ONE_MINUTE, "open"]
         if next_open > breakeven:
             assert trade["profit_ratio"] >= -fees - TICK_TOLERANCE, trade[["pair", "open_date"]]
@@ -148,7 +149,8 @@ def test_sizes_follow_the_risk_formula(trades, analysed):
     for _, trade in trades.iterrows():
         facts = trade_facts(trade, analysed)
         equity = WALLET + closed.loc[closed["close_date"] <= trade["open_date"], "profit_abs"].sum()
-        full = sizing.full_position(equity, facts.risk / facts.entry, settings)
+        full = sizing.full_position(equity, facts.risk / facts.entry, settings,
+                                    fee=trade["fee_open"])
         expected = full * (settings.initial_fraction
                            if sizing.scales_in(facts.setup, settings) else 1.0)
         first_cost = trade["orders"][0]["cost"]
@@ -211,3 +213,31 @@ def test_a_configs_freqtrade_overrides_are_honoured_and_said(trades, synthetic_m
     assert "minimal_roi {0: 0.01} (config or parameter file) also closes trades" in log
     assert "the config's position_adjustment_enable false switches scaling in off" in log
     assert "BOTPY guards: " in log and "(BotpyStrategy)" in log
+
+
+def test_a_stop_never_fills_above_the_open_of_its_candle(trades, analysed):
+    """The ladder moves at candle closes, so a stop is placed as a candle opens. A stop above
+    that open is a price the market has already left: a live bot leaves at the open (the stop
+    just under the price), and so must the backtest, not at the stop inside the candle's range
+    (freqtrade's fill for a stop between its low and high)."""
+    stops = trades[trades["exit_reason"].isin({"initial_stop", "breakeven_stop", "atr_trail"})]
+    for _, trade in stops.iterrows():
+        exit_open = analysed(trade["pair"]).loc[trade["close_date"], "open"]
+        assert trade["close_rate"] <= exit_open * (1 + TICK_TOLERANCE), (
+            trade["pair"], trade["close_date"], trade["close_rate"], exit_open)
+    assert len(stops) >= 20  # the placement itself: tests/test_stop_placement.py
+
+
+def test_the_take_profit_fills_at_the_target(trades, analysed):
+    """freqtrade's ROI is a profit after fees: the target's ratio makes it exit at the target
+    (or at the open of a candle that opens above it), not two fees higher."""
+    from botpy_ext.exits.stops import take_profit_price
+
+    hits = trades[trades["exit_reason"] == "take_profit"]
+    for _, trade in hits.iterrows():
+        facts = trade_facts(trade, analysed)
+        target = take_profit_price(facts, PROFILE_SETTINGS[facts.profile]())
+        exit_open = analysed(trade["pair"]).loc[trade["close_date"], "open"]
+        assert trade["close_rate"] == pytest.approx(max(target, exit_open), rel=TICK_TOLERANCE), (
+            trade["pair"], trade["open_date"], trade["close_rate"], target)
+    assert len(hits) >= 3

@@ -134,6 +134,25 @@ def test_full_position_from_risk():
     assert sizing.full_position(1000, 0.10, TRADE) == pytest.approx(100)
 
 
+def test_the_fees_count_in_the_risk():
+    """1 % of 1000 at risk, stop 10 % below, 0.1 % fee a side: a loss at the stop of 10.2 % of
+    the stake, so 98.04, which loses exactly 10 with its fees."""
+    full = sizing.full_position(1000, 0.10, TRADE, fee=0.001)
+    assert full == pytest.approx(1000 * 0.01 / 0.102)
+    assert full * (0.10 + 0.002) == pytest.approx(10.0)
+
+
+def test_a_scale_in_at_a_higher_price_buys_no_more_risk_than_planned():
+    # full 100, first 50 at 100 with the stop at 90: the other 50 would lose 10.2 % there
+    assert sizing.scale_in_stake(100, 50, 100.0, 100.0, 90.0, 0.001) == pytest.approx(50)
+    at_102 = sizing.scale_in_stake(100, 50, 100.0, 102.0, 90.0, 0.001)
+    assert at_102 * (1 - 90 / 102 + 0.002) == pytest.approx(50 * (0.10 + 0.002))
+    assert at_102 < 50
+    # lower: never more than the rest
+    assert sizing.scale_in_stake(100, 50, 100.0, 99.0, 90.0, 0.001) == pytest.approx(50)
+    assert sizing.scale_in_stake(100, 100, 100.0, 101.0, 90.0) == 0.0
+
+
 def test_stop_distance_in_share_of_price():
     assert stop_distance("precision", 1.0, 100.0, SNIPER, TRADE) == pytest.approx(0.015)
     assert stop_distance("ignition", 1.0, 100.0, SNIPER, TRADE) == pytest.approx(0.015)

@@ -6,12 +6,26 @@ from botpy_ext.exits.settings import TradeSettings
 
 
 def full_position(equity: float, distance: float, trade: TradeSettings,
-                  cap: float | None = None) -> float:
+                  cap: float | None = None, fee: float = 0.0) -> float:
     """Stake (quote currency) that loses `risk_per_trade` of equity at a stop `distance` (share of
-    price) below the entry, capped at `max_position` of equity and at `cap` (a config's numeric
-    `stake_amount`: no trade larger than it)."""
-    full = min(equity * trade.risk_per_trade / distance, equity * trade.max_position)
+    price) below the entry, the fees of both sides (`fee` each) included, capped at
+    `max_position` of equity and at `cap` (a config's numeric `stake_amount`: no trade larger
+    than it)."""
+    full = min(equity * trade.risk_per_trade / (distance + 2 * fee),
+               equity * trade.max_position)
     return full if cap is None else min(full, cap)
+
+
+def scale_in_stake(full_stake: float, first_stake: float, first_price: float, add_price: float,
+                   stop: float, fee: float = 0.0) -> float:
+    """The rest of the position, but no more than keeps the loss at the initial `stop` (fees
+    included) within what the full position bought at `first_price` would lose there: a scale-in
+    at a higher price buys less, so the trade's risk stays the one it was sized for."""
+    def loss_per_stake(price: float) -> float:
+        return 1 - stop / price + 2 * fee
+
+    budget = (full_stake - first_stake) * loss_per_stake(first_price)
+    return max(0.0, min(full_stake - first_stake, budget / loss_per_stake(add_price)))
 
 
 def scales_in(setup: str, trade: TradeSettings) -> bool:

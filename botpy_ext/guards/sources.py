@@ -39,6 +39,7 @@ class GuardSources:
         self.live = RunMode(config.get("runmode", RunMode.OTHER)) in LIVE_MODES
         userdir = Path(config.get("user_data_dir", "user_data"))
         self.sectors: Mapping[str, str] = {}
+        self.sector_map: Path = sector.DEFAULT_MAP
         self.feed: fear_greed.FearGreedFeed | None = None
         self.fear_greed_days: dict = {}  # backtests: day -> Fear & Greed reading
         self.latched: Refusal | None = None  # a refusal for every pair, kept until its end
@@ -51,12 +52,9 @@ class GuardSources:
         self.fed_at_last_close: set[int] = set()  # ids of the trades fed that closed then
         try:
             if self.settings.sector.enabled:
-                path = sector.map_path(self.settings.sector.map_file, userdir / "config")
-                self.sectors = sector.load_map(path)
-                whitelist = config.get("exchange", {}).get("pair_whitelist", [])
-                if warning := sector.unmapped_warning(whitelist, self.sectors, path,
-                                                      self.settings.sector):
-                    logger.warning("%s", warning)
+                self.sector_map = sector.map_path(self.settings.sector.map_file,
+                                                  userdir / "config")
+                self.sectors = sector.load_map(self.sector_map)
             if self.settings.fear_greed.enabled and self.live:
                 self.feed = fear_greed.FearGreedFeed(self.settings.fear_greed)
             elif self.settings.fear_greed.enabled:
@@ -69,6 +67,14 @@ class GuardSources:
                     logger.warning("%s", warning)
         except (sector.SectorMapError, fear_greed.FearGreedError) as exc:
             raise OperationalException(str(exc)) from None
+
+    def unmapped_warning(self, whitelist: list[str]) -> str | None:
+        """The whitelist's assets the sector map does not know (at the start: the whitelist
+        freqtrade expanded from the config's patterns)."""
+        if not self.settings.sector.enabled:
+            return None
+        return sector.unmapped_warning(whitelist, self.sectors, self.sector_map,
+                                       self.settings.sector)
 
     def refresh(self, now: datetime) -> None:
         """Dry-run/live: fetch the Fear & Greed Index when it is due (`bot_loop_start`)."""

@@ -151,6 +151,7 @@ class BotpyStrategy(IStrategy):
         self._memory: dict[tuple, dict] = {}
         self._candles: dict[str, CandleArrays] = {}  # per pair, for the stop ladder
         self._unsettled_said: set[str] = set()  # pairs told their 4h trend is not settled
+        self._exchange_stops_seen = None  # close date of the last closed trade looked at
         self._settings: dict[str, object] = {}  # per bot loop, see `settings`
         self._callbacks_on = {name: bool(getattr(self, name)) for name in SWITCHED_CALLBACKS}
         # Dry-run/live keep trade memory in the database (custom data, survives restarts);
@@ -189,8 +190,18 @@ class BotpyStrategy(IStrategy):
             logger.warning("%s", line)
         if self._persist:
             self.release_locks_of_guards_off()
+        if warning := self.guards.unmapped_warning(self.start_whitelist()):
+            logger.warning("%s", warning)
         # freqtrade loads a parameter file after bot_start: read the values again from there
         self._settings.clear()
+
+    def start_whitelist(self) -> list[str]:
+        """The whitelist at the start, [] where there is none yet (a live pairlist's first
+        refresh comes after `bot_start`)."""
+        try:
+            return list(self.dp.current_whitelist()) if self.dp else []
+        except OperationalException:
+            return []
 
     def release_locks_of_guards_off(self) -> None:
         """Dry-run/live: a guard switched off in the config releases the locks it set before
@@ -300,8 +311,26 @@ class BotpyStrategy(IStrategy):
     def bot_loop_start(self, current_time: datetime, **kwargs) -> None:
         self._settings.clear()
         self.guards.refresh(current_time)
+        if self._persist:
+            self.name_exchange_stop_exits()
         if self._skip_idle:
             self.switch_idle_callbacks(Trade.get_open_trades(), current_time)
+
+    def name_exchange_stop_exits(self) -> None:
+        """Live with `stoploss_on_exchange`: freqtrade names the exit of a filled exchange stop
+        `stoploss_on_exchange` after `order_filled` ran, so the stage's name (`initial_stop`,
+        `breakeven_stop`, `atr_trail`, …) is given here, at the next loop. (Its exit message has
+        gone out with freqtrade's name.)"""
+        named = False
+        for trade in Trade.get_trades_proxy(is_open=False, close_date=self._exchange_stops_seen):
+            stage = trade.get_custom_data(STAGE)
+            if trade.exit_reason == "stoploss_on_exchange" and stage:
+                trade.exit_reason, named = stage, True
+            if trade.close_date and (self._exchange_stops_seen is None
+                                     or trade.close_date > self._exchange_stops_seen):
+                self._exchange_stops_seen = trade.close_date
+        if named:
+            Trade.commit()
 
     def switch_idle_callbacks(self, open_trades: list[Trade], now: datetime) -> None:
         """Turn position adjustment, custom ROI and the custom stop on only while an open trade
@@ -336,8 +365,12 @@ class BotpyStrategy(IStrategy):
         return take_profit_price(facts, self.profile_exits(facts.profile)) is not None
 
     def ladder_may_move(self, trade: Trade, now: datetime) -> bool:
-        placed = self.memory(trade).get("placed_high")  # see custom_stoploss
-        return placed is None or self.closed_high(trade, now) != placed
+        """The stop may move: a new closed high, or a stop resting below the ladder's level,
+        which follows the price (the opens) up to it as a live bot's does."""
+        memory = self.memory(trade)
+        placed = memory.get("placed_high")  # see custom_stoploss
+        return (placed is None or memory.get("short_of_ladder")
+                or self.closed_high(trade, now) != placed)
 
     def confirm_trade_entry(self, pair: str, order_type: str, amount: float, rate: float,
                             time_in_force: str, current_time: datetime, entry_tag: str | None,
@@ -415,7 +448,8 @@ class BotpyStrategy(IStrategy):
         distance = stop_distance(setup, atr, current_rate, self.profile_exits(profile), trade)
         cap = self.config.get("stake_amount")  # a number caps the whole position
         full = sizing.full_position(self.wallets.get_total_stake_amount(), distance, trade,
-                                    cap if isinstance(cap, int | float) else None)
+                                    cap if isinstance(cap, int | float) else None,
+                                    self.expected_fee(pair))
         first = sizing.first_order(full, setup, trade)
         if min_stake and 0 < first < min_stake:
             self.report(pair, Refusal(
@@ -423,6 +457,17 @@ class BotpyStrategy(IStrategy):
                 f"{min_stake:.2f} (the risk-based size: a larger wallet or "
                 "trade_risk_per_trade)", None, pair), current_time)
         return sizing.first_stake(full, setup, trade, min_stake, max_stake)
+
+    def expected_fee(self, pair: str) -> float:
+        """The fee of one side: a config's `fee` (backtesting's --fee), else the market's taker
+        fee as the exchange lists it."""
+        fee = self.config.get("fee")
+        if fee is None and self.dp is not None:
+            try:
+                fee = (self.dp.market(pair) or {}).get("taker")
+            except OperationalException:  # no exchange (a strategy loaded without one)
+                fee = None
+        return float(fee or 0.0)
 
     def adjust_trade_position(self, trade: Trade, current_time: datetime, current_rate: float,
                               current_profit: float, min_stake: float | None, max_stake: float,
@@ -442,7 +487,9 @@ class BotpyStrategy(IStrategy):
             return None
         if current_rate <= self.ladder_stop(trade.pair, trade, facts, current_time).price:
             return None  # the ladder is closing this trade: never add to it
-        rest = min(facts.full_stake - trade.stake_amount, max_stake)
+        rest = min(sizing.scale_in_stake(facts.full_stake, trade.stake_amount, trade.open_rate,
+                                         current_rate, facts.initial_stop,
+                                         self.expected_fee(trade.pair)), max_stake)
         if rest <= 0 or rest < (min_stake or 0):
             return None
         if not self.guards_allow(trade.pair, facts.setup, rest, current_time, SCALE_IN_GUARDS,
@@ -547,7 +594,7 @@ class BotpyStrategy(IStrategy):
         if memory.get("ladder_at") != current_time:
             memory["ladder"] = current_stop(
                 facts, max(self.closed_high(trade, current_time), facts.entry), trade.open_rate,
-                trade.fee_open + trade.fee_close, self.profile_exits(facts.profile),
+                breakeven_fees(trade.fee_open, trade.fee_close), self.profile_exits(facts.profile),
                 self.trade_settings())
             memory["ladder_at"] = current_time
         return memory["ladder"]
@@ -563,11 +610,17 @@ class BotpyStrategy(IStrategy):
         if self.remembered(trade, STAGE) != stop.stage:
             self.remember(trade, STAGE, stop.stage)
         price = stop.price
-        if price >= current_rate:
+        # now: this candle's open in a backtest (where `current_rate` is the candle's high), the
+        # price of the moment live
+        now = self._candles[pair].open_at(current_time, default=current_rate)
+        short = price >= now
+        if short:
             # The price is already under the stop the ladder asks for (a gap, or a level reached
             # between two checks): the stop cannot rest above the price, so it goes where the
-            # trade can leave now: this candle's open in a backtest, just under the price live.
-            price = self._candles[pair].open_at(current_time, default=current_rate) * (1 - 1e-6)
+            # trade can leave now. Compared with the high, a backtest would fill a stop between
+            # the open and the high at the stop, a price the market had left (live: the open).
+            price = now * (1 - 1e-6)
+        self.memory(trade)["short_of_ladder"] = short  # see ladder_may_move
         return stoploss_from_absolute(min(price, current_rate * (1 - 1e-6)), current_rate,
                                       is_short=False, leverage=trade.leverage)
 
@@ -591,7 +644,15 @@ class BotpyStrategy(IStrategy):
                    entry_tag: str | None, side: str, **kwargs) -> float | None:
         facts = self.facts(trade)
         target = take_profit_price(facts, self.profile_exits(facts.profile)) if facts else None
-        return None if target is None else target / trade.open_rate - 1
+        # freqtrade's ROI is the profit after fees: the ratio at the target, so that the exit
+        # is at the target (target / open_rate - 1 would exit about two fees above it)
+        return None if target is None else trade.calc_profit_ratio(target)
+
+
+def breakeven_fees(fee_open: float, fee_close: float) -> float:
+    """The rise over the entry at which an exit pays both fees exactly: p (1 - fee_close) =
+    entry (1 + fee_open)."""
+    return (1 + fee_open) / (1 - fee_close) - 1
 
 
 def not_analysed(pair: str) -> Refusal:

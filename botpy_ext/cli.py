@@ -283,8 +283,9 @@ def secrets_to_pass(secrets: dict[str, str], config: dict) -> dict[str, str]:
 
 def show_secrets(args: argparse.Namespace) -> int:
     path = Path(args.userdir) / ".secrets.env"
+    config = user_config(args.config)
     _, created = api_secrets(dict(os.environ), path)
-    username, _, where = api_login(dict(os.environ), user_config(args.config), path)
+    username, _, where = api_login(dict(os.environ), config, path)
     if where.startswith(PASSWORD + " in"):
         where += (f" ({'created' if created else 'kept'}; a variable of that name in the "
                   "environment, or api_server.password in a config you pass with -c, takes "
@@ -299,6 +300,9 @@ def user_config(files: list[str] | None) -> dict:
     """The config merged from the user's `-c` files ({} without any)."""
     from botpy_ext import virtual
 
+    missing = [name for name in files or [] if not Path(name).is_file()]
+    if missing:
+        raise LaunchError(f"-c {missing[0]}: no such config file")
     return virtual.run_config(files) if files else {}
 
 

@@ -60,8 +60,15 @@ class GuardSources:
             elif self.settings.fear_greed.enabled:
                 path = fear_greed.history_path(self.settings.fear_greed.history_file,
                                                config.get("datadir"), userdir)
-                self.fear_greed_days = fear_greed.history_or_download(
-                    path, self.settings.fear_greed)
+                try:
+                    self.fear_greed_days = fear_greed.history_or_download(
+                        path, self.settings.fear_greed)
+                except fear_greed.FearGreedError as exc:
+                    looked = config.get("datadir")
+                    raise fear_greed.FearGreedError(
+                        f"{exc} (looked in the datadir {looked} first)" if looked and
+                        not Path(self.settings.fear_greed.history_file).is_absolute()
+                        else str(exc)) from None
                 if warning := fear_greed.coverage_warning(
                         self.fear_greed_days, *timerange_days(config.get("timerange")), path):
                     logger.warning("%s", warning)

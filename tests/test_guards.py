@@ -658,6 +658,21 @@ def test_a_refusal_for_every_pair_holds_until_its_end():
     assert sources.latch(at(9), None) is None
 
 
+def test_a_shorter_refusal_after_the_days_limit_does_not_end_it():
+    """A losing streak's 4 h pause refused first (the guards' order) after the daily limit had
+    tripped: when the pause ends, the day's limit still holds until 00:00 UTC."""
+    from botpy_ext.guards.sources import GuardSources
+
+    sources = GuardSources({"botpy": {"guards": {"sector": {"enabled": False},
+                                                 "fear_greed": {"enabled": False}}}})
+    day = Refusal("daily_loss", "day's P&L -3%", at(0, day=16))
+    pause = Refusal("losing_streak", "5 losses", at(11))
+    assert sources.latch(at(6), day) is day
+    assert sources.latch(at(7), pause) is pause
+    assert sources.latch(at(12), None) is day  # the pause is over, the day's limit is not
+    assert sources.latch(at(0, day=16), None) is None
+
+
 def test_download_command_writes_the_history(stub, tmp_path):
     out = tmp_path / "data" / "fear_greed.json"
     result = subprocess.run([str(BIN / "botpy"), "fear-greed", "download", "--url", stub.url,

@@ -7,7 +7,7 @@ import pytest
 
 from botpy_ext.setups import ignition, momentum, precision, profile
 from botpy_ext.setups.context import candle_in_progress, impulse, trend_settled_at
-from botpy_ext.setups.engine import entry_tags, first_of_episode, pick_setup, trigger_volume
+from botpy_ext.setups.engine import entry_tags, first_of_episode, pick_setup
 from botpy_ext.setups.score import score
 from botpy_ext.setups.settings import (
     IgnitionSettings,
@@ -384,17 +384,3 @@ def test_the_trend_settles_when_the_emas_first_candle_closes():
     assert trend_settled_at(candles, settings) == pd.Timestamp("2023-04-03 12:00", tz="UTC")
     assert trend_settled_at(candles.iloc[:9], settings) is None
     assert trend_settled_at(candles.iloc[:10], settings) == dates[9] + pd.Timedelta(hours=4)
-
-
-def test_the_whale_check_weighs_momentums_largest_minute_of_its_5m_candle():
-    """Momentum fires on the last minute of its confirming 5m candle: a whale's minute earlier
-    in that candle is the one the anti-whale guard must weigh, not the quiet last one."""
-    volumes = [5.0, 90.0, 7.0, 6.0, 4.0, 3.0, 2.0, 8.0, 1.0, 1.0]
-    df = pd.DataFrame({"date": minutes(10), "open": 1.0, "high": 1.0, "low": 1.0, "close": 1.0,
-                       "volume": volumes})
-    progress = candle_in_progress(df, minutes=5)
-    setup = pd.Series(["", "", "", "", "momentum", "", "", "", "", "ignition"])
-    precision_trigger = pd.Series(0.0, index=df.index)
-    weighed = trigger_volume(df, setup, precision_trigger, progress)
-    assert weighed[4] == 90.0  # 10:00-10:04: the whale minute 10:01
-    assert weighed[9] == 1.0  # Ignition: its own row (exempt from the guard anyway)

@@ -42,7 +42,8 @@ class GuardSources:
         self.sector_map: Path = sector.DEFAULT_MAP
         self.feed: fear_greed.FearGreedFeed | None = None
         self.fear_greed_days: dict = {}  # backtests: day -> Fear & Greed reading
-        self.latched: Refusal | None = None  # a refusal for every pair, kept until its end
+        # per guard, its last refusal for every pair, kept until its end
+        self.latched: dict[str, Refusal] = {}
         self.last_now = datetime.min.replace(tzinfo=UTC)  # the last entry time asked about
         self.history = pnl.ClosedTrades(self.settings.losing_streak)
         # pair -> close date of the trade that started its cooldown (its latest loss, or with
@@ -98,9 +99,13 @@ class GuardSources:
                       signal: Mapping[str, Any], last_close: Callable[[str], float | None],
                       starting_balance: float, dp,
                       guards: tuple[str, ...] = checks.ENTRY_GUARDS) -> Refusal | None:
-        if now < self.last_now:
-            self.restart()  # time went back: a new backtest (hyperopt epoch) in this process
-        self.last_now = now
+        if guards == checks.ENTRY_GUARDS:
+            # Entry checks come in time order within a backtest; a backtest asks about a
+            # scale-in with its loop's time, a candle later than an entry's on the same loop,
+            # so only the entries tell a new backtest (hyperopt epoch) in this process.
+            if now < self.last_now:
+                self.restart()  # time went back: a new backtest
+            self.last_now = now
         self.feed_closed_trades()
         open_trades = Trade.get_trades_proxy(is_open=True)
         facts = checks.EntryFacts(
@@ -117,7 +122,7 @@ class GuardSources:
         return self.latch(now, checks.first_refusal(facts, self.settings, sources, guards))
 
     def restart(self) -> None:
-        self.latched = None
+        self.latched = {}
         self.history = pnl.ClosedTrades(self.settings.losing_streak)
         self.cooldown_starts = {}
         self.last_close, self.fed_at_last_close = None, set()
@@ -142,9 +147,11 @@ class GuardSources:
     def latch(self, now: datetime, refusal: Refusal | None) -> Refusal | None:
         """A refusal for every pair holds until its end even if its cause fades (the daily loss
         limit stays tripped until 00:00 UTC when open trades recover). Live the lock in the
-        database does the same across restarts."""
-        if refusal is None and self.latched is not None and now < self.latched.until:
-            return self.latched
+        database does the same across restarts. Each guard keeps its own: a losing streak's
+        4-hour pause that comes after the day's limit must not end the day's refusal with it."""
         if refusal is not None and refusal.scope == ALL_PAIRS and refusal.until is not None:
-            self.latched = refusal
-        return refusal
+            self.latched[refusal.guard] = refusal
+        if refusal is not None:
+            return refusal
+        holding = [kept for kept in self.latched.values() if now < kept.until]
+        return max(holding, key=lambda kept: kept.until) if holding else None

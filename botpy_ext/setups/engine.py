@@ -122,16 +122,12 @@ def entry_tags(setup: pd.Series, exit_profile: pd.Series) -> pd.Series:
     return tagged.where(setup.isin(["precision", "momentum"]), setup)
 
 
-def trigger_volume(ctx: DataFrame, setup: pd.Series, precision_trigger: pd.Series,
-                   progress: DataFrame) -> pd.Series:
-    """Volume of the 1m candle that triggered the row's entry, which the anti-whale guard
-    weighs: Precision's largest breakout candle of the 5m window; Momentum's largest 1m candle
-    of its confirming 5m candle (the signal row is that candle's last minute, and a whale's
-    minute may be any of the five); the signal row itself otherwise (Ignition, exempt)."""
-    window_peak = ctx["volume"].groupby(progress["first_row"].to_numpy()).cummax()
-    return pd.Series(np.select([setup == "precision", setup == "momentum"],
-                               [precision_trigger, window_peak], default=ctx["volume"]),
-                     index=ctx.index)
+def trigger_volume(ctx: DataFrame, setup: pd.Series, precision_trigger: pd.Series) -> pd.Series:
+    """Volume of the 1m candle that triggered the row's entry: Precision's largest breakout
+    candle of the 5m window, the signal row itself otherwise (Momentum's: the minute that closes
+    its confirming 5m candle, the spec's "trigger 1m candle"; the largest of its five minutes
+    would refuse most confirmations, whose 5m volume is at least 1.5 times the mean by rule)."""
+    return precision_trigger.where(setup == "precision", ctx["volume"])
 
 
 def analyse(df: DataFrame, informative: dict[str, DataFrame],
@@ -153,7 +149,7 @@ def analyse(df: DataFrame, informative: dict[str, DataFrame],
         signals.add_prefix("signal_"),
         DataFrame({"entry_setup": setup, "profile": exit_profile,
                    "entry_tag": entry_tags(setup, exit_profile),
-                   "trigger_volume": trigger_volume(ctx, setup, breakouts, progress)},
+                   "trigger_volume": trigger_volume(ctx, setup, breakouts)},
                   index=ctx.index),
         scanner_columns(ctx, checks, setup),
     ], axis=1)

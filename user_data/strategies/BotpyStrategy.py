@@ -198,8 +198,9 @@ class BotpyStrategy(IStrategy):
     def start_whitelist(self) -> list[str]:
         """The whitelist at the start, [] where there is none yet (a live pairlist's first
         refresh comes after `bot_start`)."""
+        dp = getattr(self, "dp", None)  # a strategy built outside a bot (the scanner) has none
         try:
-            return list(self.dp.current_whitelist()) if self.dp else []
+            return list(dp.current_whitelist()) if dp else []
         except OperationalException:
             return []
 
@@ -462,7 +463,7 @@ class BotpyStrategy(IStrategy):
         """The fee of one side: a config's `fee` (backtesting's --fee), else the market's taker
         fee as the exchange lists it."""
         fee = self.config.get("fee")
-        if fee is None and self.dp is not None:
+        if fee is None and getattr(self, "dp", None) is not None:
             try:
                 fee = (self.dp.market(pair) or {}).get("taker")
             except OperationalException:  # no exchange (a strategy loaded without one)

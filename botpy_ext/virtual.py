@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from botpy_ext.simulator.timeframes import ms_text
+
 logger = logging.getLogger("botpy")
 
 REPLAY_SUFFIX = ".replay.json"
@@ -135,7 +137,7 @@ def replay_span_text(status: dict) -> str:
 
 
 def moment_text(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M")
+    return ms_text(ms, "%Y-%m-%d %H:%M")
 
 
 @contextmanager

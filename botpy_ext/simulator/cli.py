@@ -21,7 +21,7 @@ from botpy_ext.simulator.dataset import DatasetError, PairData, load_datadir
 from botpy_ext.simulator.faults import FAULT_SWITCHES, Faults
 from botpy_ext.simulator.orderbook import BookModel
 from botpy_ext.simulator.server import SimulatorState, create_app
-from botpy_ext.simulator.timeframes import DAY_MS, INTERVAL_MS
+from botpy_ext.simulator.timeframes import DAY_MS, INTERVAL_MS, ms_text
 from botpy_ext.simulator.view import MarketView
 
 logger = logging.getLogger("botpy_ext.simulator")
@@ -86,10 +86,6 @@ def check_inside(clock: Clock, pairs: dict[str, PairData]) -> None:
         raise ValueError(
             f"the replay would be at dataset time {ms_text(now, moment)}, outside the data "
             f"({ms_text(first, moment)} to {ms_text(last, moment)}): choose a --start inside it")
-
-
-def ms_text(ms: int, layout: str) -> str:
-    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime(layout)
 
 
 def serve(args: argparse.Namespace) -> int:

@@ -6,6 +6,8 @@ on calendar months. The simulator uses the same grid for the candles it derives.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import numpy as np
 
 MINUTE_MS = 60_000
@@ -65,3 +67,8 @@ def derivable(interval: str, base: str) -> bool:
         INTERVAL_MS[interval] >= INTERVAL_MS[base]
         and INTERVAL_MS[interval] % INTERVAL_MS[base] == 0
     )
+
+
+def ms_text(ms: int, layout: str) -> str:
+    """A time in epoch milliseconds, UTC, as `layout` (strftime) writes it."""
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime(layout)

@@ -312,7 +312,7 @@ class BotpyStrategy(IStrategy):
     def bot_loop_start(self, current_time: datetime, **kwargs) -> None:
         self._settings.clear()
         self.guards.refresh(current_time)
-        if self._persist:
+        if self._persist and self.config.get("order_types", {}).get("stoploss_on_exchange"):
             self.name_exchange_stop_exits()
         if self._skip_idle:
             self.switch_idle_callbacks(Trade.get_open_trades(), current_time)

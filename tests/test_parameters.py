@@ -111,3 +111,14 @@ def test_parameter_values_of_the_wrong_type_are_refused_when_read():
                                             ("relative_strength", np.bool_(False))))
     with pytest.raises(ValueError, match=r"ema_period must be an integer, got 20\.5"):
         parameters.built(TrendSettings, (("ema_period", 20.5),))
+
+
+def test_the_episode_gap_fits_in_a_backtests_startup_candles():
+    """A row's episode depends on the signals of the gap before it; a backtest loads
+    STARTUP_CANDLES 1m candles before its start, and the earliest of those signals needs
+    precision_volume_lookback candles of its own: live and backtest see the same signals."""
+    from botpy_ext.setups.context import STARTUP_CANDLES
+    from botpy_ext.setups.settings import EntrySettings
+    gap = next(f for f in fields(EntrySettings) if f.name == "gap_minutes")
+    lookback = next(f for f in fields(PrecisionSettings) if f.name == "volume_lookback")
+    assert parameters.spec_of(gap).high + parameters.spec_of(lookback).high <= STARTUP_CANDLES

@@ -7,8 +7,14 @@ import pytest
 
 from botpy_ext.setups import ignition, momentum, precision, profile
 from botpy_ext.setups.context import candle_in_progress, impulse, trend_settled_at
-from botpy_ext.setups.engine import entry_tags, first_of_episode, pick_setup
-from botpy_ext.setups.score import score
+from botpy_ext.setups.engine import (
+    EngineSettings,
+    base_columns,
+    entry_tags,
+    first_of_episode,
+    pick_setup,
+)
+from botpy_ext.setups.score import qualification, score
 from botpy_ext.setups.settings import (
     IgnitionSettings,
     MomentumSettings,
@@ -116,6 +122,14 @@ def test_a_trigger_does_not_carry_into_the_next_5m_candle():
 
 def test_without_a_trigger_no_entry():
     assert hold_entries(window_frame([100.2, 100.9, 100.7, 100.6, 100.8], [])) == []
+
+
+def test_the_trend_must_still_hold_when_the_5m_candle_closes():
+    """A 4h candle that closes below its EMA with the 5m candle's last minute (xx:59) ends the
+    trend: the trigger of an earlier minute does not enter (HIFI 2025-01-16 23:59 did)."""
+    ctx = window_frame([100.2, 100.9, 100.7, 100.6, 100.8], [1])
+    ctx.loc[4, "trend_up_4h"] = False
+    assert hold_entries(ctx) == []
 
 
 def test_candle_in_progress_by_hand():
@@ -230,6 +244,19 @@ def test_momentum_entry_only_on_the_row_where_the_5m_candle_closes():
 
 # ---- Ignition -------------------------------------------------------------------------------
 
+
+def test_ignitions_volume_rule_keeps_its_20_candles_whatever_precisions_lookback():
+    """Ignition compares the spike with the previous 20 1m candles (docs/strategy.md), also when
+    precision_volume_lookback is set otherwise (it read Precision's lookback)."""
+    volume = pd.Series([100.0] * 100 + [50.0] * 20 + [300.0])
+    df = pd.DataFrame({"open": 100.0, "high": 100.0, "low": 100.0, "close": 100.0,
+                       "volume": volume, "date": minutes(len(volume))})
+    progress = pd.DataFrame({"close": 100.0, "prev_close": 100.0, "delta": 0.0}, index=df.index)
+    settings = EngineSettings(precision=PrecisionSettings(volume_lookback=120))
+    columns = base_columns(df, progress, settings)
+    assert columns["ignition_volume_ratio"].iloc[-1] == pytest.approx(300.0 / 50.0)
+    assert columns["volume_ratio"].iloc[-1] < 300.0 / 50.0
+
 @pytest.mark.parametrize("close, ratio, trend, expected", [
     (105.1, 10.0, True, True),
     (104.9, 12.0, True, False),  # +4.9 %
@@ -237,7 +264,7 @@ def test_momentum_entry_only_on_the_row_where_the_5m_candle_closes():
     (106.0, 12.0, False, False),  # trend filter
 ])
 def test_ignition(close, ratio, trend, expected):
-    ctx = pd.DataFrame([{"open": 100.0, "close": close, "volume_ratio": ratio,
+    ctx = pd.DataFrame([{"open": 100.0, "close": close, "ignition_volume_ratio": ratio,
                          "trend_up_4h": trend}])
     assert ignition.entries(ctx, IgnitionSettings()).iloc[0] == expected
 
@@ -273,6 +300,18 @@ def test_entry_tags_carry_setup_and_profile():
     assert tags.tolist() == ["precision:sniper", "momentum:scalper", "ignition", ""]
 
 
+def test_a_signalling_row_is_qualified_for_its_setup():
+    """A Momentum confirmation closes up to 15 minutes after its impulse, when the last closed
+    15m candle is the next one: the row that signals is still qualified for Momentum."""
+    ctx = pd.DataFrame({"trend_up_4h": [True, True, True],
+                        "squeeze_15m": [False, False, False],
+                        "impulse_15m": [False, False, True]})
+    setup = pd.Series(["momentum", "precision", ""])
+    checks = pd.DataFrame({f"c{i}": [False] * 3 for i in range(7)})
+    assert qualification(ctx, setup).tolist() == ["momentum", "precision", "momentum"]
+    assert score(ctx, checks, setup).tolist() == [36.4] * 3
+
+
 def test_score_formula():
     """The last row: a squeeze with every trigger rule, but the 4h trend down: not qualified
     (7/11, where it was 9/11 with the squeeze counted alone)."""
@@ -280,7 +319,7 @@ def test_score_formula():
                         "squeeze_15m": [True, False, False, True],
                         "impulse_15m": [False, True, False, False]})
     checks = pd.DataFrame({f"c{i}": [True, False, False, True] for i in range(7)})
-    assert score(ctx, checks).tolist() == [100.0, 36.4, 0.0, 63.6]
+    assert score(ctx, checks, pd.Series("", index=ctx.index)).tolist() == [100.0, 36.4, 0.0, 63.6]
 
 
 def test_settings_refuse_out_of_range_values():

@@ -58,6 +58,8 @@ def base_columns(df: DataFrame, progress: DataFrame, settings: EngineSettings) -
     return DataFrame(index=df.index).assign(
         ema_fast=ind.ema(df["close"], period=settings.precision.ema_fast),
         volume_ratio=ind.volume_ratio(df["volume"], period=settings.precision.volume_lookback),
+        # Ignition's rule: the previous 20 candles, whatever Precision's lookback
+        ignition_volume_ratio=ind.volume_ratio(df["volume"], period=ignition.VOLUME_LOOKBACK),
         obv_rising_1m=signed_volume > 0,
         obv_rising_5m=progress["close"] > progress["prev_close"],
         cvd_rising_5m=progress["delta"] > 0,

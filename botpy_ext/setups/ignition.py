@@ -7,11 +7,13 @@ from pandas import DataFrame
 
 from botpy_ext.setups.settings import IgnitionSettings
 
+VOLUME_LOOKBACK = 20  # the spike's volume against the mean of the previous 20 1m candles
+
 
 def entries(ctx: DataFrame, settings: IgnitionSettings) -> pd.Series:
     rise = ctx["close"] / ctx["open"] - 1
     return (
         ctx["trend_up_4h"]
         & (rise > settings.min_rise)
-        & (ctx["volume_ratio"] >= settings.volume_multiplier)
+        & (ctx["ignition_volume_ratio"] >= settings.volume_multiplier)
     )

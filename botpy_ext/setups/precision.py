@@ -35,7 +35,8 @@ def entries(ctx: DataFrame, checks: DataFrame, progress: DataFrame,
     bullish; a trigger whose 5m candle closes bearish is dropped. `triggers`: the
     `trigger_volume` of the same inputs, when already computed."""
     seen = (trigger_volume(ctx, checks, progress) if triggers is None else triggers) > 0
-    return seen & progress["last_minute"] & (progress["close"] > progress["open"])
+    return (seen & progress["last_minute"] & (progress["close"] > progress["open"])
+            & ctx["trend_up_4h"])  # the master filter still holds when the 5m candle closes
 
 
 def trigger_volume(ctx: DataFrame, checks: DataFrame, progress: DataFrame) -> pd.Series:

@@ -18,20 +18,23 @@ TREND_WEIGHT = 2
 QUALIFIED_WEIGHT = 2
 
 
-def qualification(ctx: DataFrame) -> pd.Series:
-    """'precision', 'momentum', 'precision+momentum' or '' on each row."""
+def qualification(ctx: DataFrame, setup: pd.Series) -> pd.Series:
+    """'precision', 'momentum', 'precision+momentum' or '' on each row; a row that signals a
+    setup is qualified for it (a Momentum confirmation can close after the next 15m candle,
+    a Precision hold after the squeeze's last 15m candle)."""
     trend = ctx["trend_up_4h"]
-    names = np.where(trend & ctx["squeeze_15m"], "precision", "")
-    momentum = np.where(trend & ctx["impulse_15m"], "momentum", "")
+    names = np.where(trend & (ctx["squeeze_15m"] | (setup == "precision")), "precision", "")
+    momentum = np.where(trend & (ctx["impulse_15m"] | (setup == "momentum")), "momentum", "")
     both = np.char.add(np.char.add(names, np.where((names != "") & (momentum != ""), "+", "")),
                        momentum)
     return pd.Series(both, index=ctx.index)
 
 
-def score(ctx: DataFrame, checks: DataFrame) -> pd.Series:
+def score(ctx: DataFrame, checks: DataFrame, setup: pd.Series) -> pd.Series:
     # as `qualification`: outside the 4h uptrend no setup is qualified, so a squeeze there adds
     # nothing to the rank of a pair the strategy cannot enter
-    qualified = ctx["trend_up_4h"] & (ctx["squeeze_15m"] | ctx["impulse_15m"])
+    qualified = ctx["trend_up_4h"] & (ctx["squeeze_15m"] | ctx["impulse_15m"]
+                                      | setup.isin(["precision", "momentum"]))
     points = (TREND_WEIGHT * ctx["trend_up_4h"] + QUALIFIED_WEIGHT * qualified
               + checks.sum(axis=1))
     total = TREND_WEIGHT + QUALIFIED_WEIGHT + checks.shape[1]
@@ -47,9 +50,9 @@ def scanner_columns(ctx: DataFrame, checks: DataFrame, setup: pd.Series) -> Data
     }, index=ctx.index)
     return pd.concat([
         DataFrame({
-            "scan_qualified": qualification(ctx),
+            "scan_qualified": qualification(ctx, setup),
             "scan_signal": setup,
-            "scan_score": score(ctx, checks),
+            "scan_score": score(ctx, checks, setup),
         }, index=ctx.index),
         dots,
     ], axis=1)

@@ -19,7 +19,7 @@ class Validated:
 @dataclass(frozen=True)
 class TrendSettings(Validated):
     ema_period: int = param(50, "EMA period on 4h closes; the last closed 4h candle must close "
-                            "strictly above it", low=10, high=200)
+                            "strictly above it", low=10, high=100)
     market: bool = param(False, "the market's trend too: BTC/USDT's last closed 4h candle must "
                          "also close above its EMA (alts follow BTC)")
     relative_strength: bool = param(False, "the pair at least as strong as the market: its "
@@ -88,9 +88,10 @@ class ProfileSettings(Validated):
                                     "Hunter", low=0.2, high=5.0, space="buy")
 
 
-# A live bot's 1m window is about 1000 candles; the gap must fit in it after the warm-up (400), so
-# that live and backtest see the same earlier signals.
-MAX_ENTRY_GAP = 480
+# The earlier signals a row depends on must be the same in a backtest and live: a backtest loads
+# STARTUP_CANDLES (400) 1m candles before its start, and a signal needs up to 120 of them itself
+# (precision_volume_lookback's range), so the gap ends at 240 (a live window holds about 1000).
+MAX_ENTRY_GAP = 240
 
 
 @dataclass(frozen=True)

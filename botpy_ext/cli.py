@@ -64,7 +64,7 @@ def simulator(datadir: Path, log: Path, *options: str, base_url: str = DEFAULT_B
     duration of the block."""
     if simulator_answers(base_url):
         raise LaunchError(f"port of {base_url} is taken by another simulator or program; "
-                          "stop it first (`botpy trade virtual --sim-port N` uses another)")
+                          "stop it first, or give this run another port with --sim-port N")
     log.parent.mkdir(parents=True, exist_ok=True)
     port = base_url.rsplit(":", 1)[1]
     with log.open("w") as out:
@@ -225,8 +225,10 @@ def wrapped_freqtrade(args: argparse.Namespace, extra: list[str]) -> int:
             options += ["--timerange", after_warmup(datadir)]
     if not given(extra, "--strategy", "-s"):
         options += ["--strategy", "BotpyStrategy"]
-    with simulator(datadir, userdir / "logs" / "simulator.log"):
-        return run_freqtrade(command, *options, *extra)
+    base_url = f"http://127.0.0.1:{args.sim_port}"
+    env = {**os.environ, **simulator_env(base_url)}
+    with simulator(datadir, userdir / "logs" / "simulator.log", base_url=base_url):
+        return run_freqtrade(command, *options, *extra, env=env)
 
 
 def given(extra: list[str], *names: str) -> bool:
@@ -361,9 +363,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("mode", choices=["virtual", "paper", "live"])
     run.add_argument("--datadir", help="virtual: datadir to replay (default: synthetic market)")
     run.add_argument("--start", help="virtual: dataset time (ISO, UTC) the replay starts at")
-    run.add_argument("--sim-port", type=int, default=int(DEFAULT_BASE_URL.rsplit(":", 1)[1]),
-                     help="virtual: the simulator's port on 127.0.0.1 (default 8765; another "
-                     "one lets a second Virtual bot run beside the first)")
+    add_sim_port(run, "virtual: the simulator's port on 127.0.0.1")
     shown = commands.add_parser("secrets", help="show where the API server login is kept")
     shown.add_argument("-c", "--config", action="append", help="your config (as given to "
                        "`botpy trade MODE -c`): its api_server.password is the one the bot uses")
@@ -391,6 +391,7 @@ def build_parser() -> argparse.ArgumentParser:
                                       f"{config}, offline (other options go to freqtrade)")
         wrapper.add_argument("--datadir", help="candles to serve and test on (default: the "
                              "synthetic market, after its warm-up)")
+        add_sim_port(wrapper, "the simulator's port on 127.0.0.1")
     from botpy_ext.parity.command import add_arguments as add_parity_arguments
 
     add_parity_arguments(commands.add_parser(
@@ -401,6 +402,13 @@ def build_parser() -> argparse.ArgumentParser:
                             "(default: ../shared/frequi/ when present, else `freqtrade "
                             "install-ui` from the internet)")
     return parser
+
+
+def add_sim_port(parser: argparse.ArgumentParser, what: str) -> None:
+    default = int(DEFAULT_BASE_URL.rsplit(":", 1)[1])
+    parser.add_argument("--sim-port", type=int, default=default,
+                        help=f"{what} (default {default}; another one lets a second run go on "
+                        "beside the first)")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -256,11 +256,17 @@ def test_a_second_virtual_bot_runs_on_its_own_simulator_port(user_dir, synthetic
 
 def test_a_backtest_with_the_scanner_is_refused_without_a_guard_summary(user_dir, real_data):
     """The scanner needs live candles: freqtrade refuses it in backtesting, as docs/scanner.md
-    says, and the strategy says nothing about a backtest that did not run."""
+    says, and the strategy says nothing about a backtest that did not run. On a simulator of
+    its own port (`--sim-port`): freqtrade loads the markets from it before the pairlist's
+    refusal, with nothing on the default port."""
+    sim_port = free_port()
+    assert not port_taken(SIMULATOR_PORT)
     result = subprocess.run(
         [str(BIN / "botpy"), "--userdir", str(user_dir), "backtest", "--datadir", str(real_data),
-         "--timerange", "20230420-20230421", "-c", str(CONFIG_DIR / "scanner.json")],
+         "--sim-port", str(sim_port), "--timerange", "20230420-20230421",
+         "-c", str(CONFIG_DIR / "scanner.json")],
         capture_output=True, text=True, env=freqtrade_env(), timeout=300)
-    assert result.returncode == 2
+    assert result.returncode == 2, result.stderr[-3000:]
     assert "Pairlist Handlers BotpyScannerPairList do not support backtesting" in result.stderr
     assert "BOTPY guards" not in result.stderr
+    assert not port_taken(sim_port)

@@ -168,6 +168,22 @@ def from_config(config: dict, groups: dict[str, type]) -> dict[str, dict[str, An
     return by_space
 
 
+def overridden_by_file(configured: dict[str, Any], from_file: dict[str, Any]) -> list[str]:
+    """The config's `botpy.parameters` (by name) that the strategy's parameter file (by name)
+    sets to another value, as 'botpy.parameters.NAME = V (the file has W)': freqtrade's
+    parameter file wins, and hyperopt's export holds every parameter, also those it did not
+    optimize."""
+    section, name = CONFIG_KEY
+    return [f"{section}.{name}.{parameter} = {value!r} (the file has {from_file[parameter]!r})"
+            for parameter, value in configured.items()
+            if parameter in from_file and from_file[parameter] != value]
+
+
+FILE_OVERRIDES = ("freqtrade's parameter file wins, and hyperopt writes every parameter into it, "
+                  "also those it did not optimize: delete the file (or these keys from it) for "
+                  "the config's values to apply")
+
+
 def declared(groups: dict[str, type]) -> dict[str, Field]:
     """Every settings field by its parameter name, `<group>_<field>`."""
     return {f"{group}_{item.name}": item

@@ -342,3 +342,25 @@ def test_the_signal_scan_measures_every_signal_against_random_entries(real_data,
     narrow = json.loads((literal / "signals.json").read_text())
     assert narrow["strategy_values"]["sniper_stop_atr"] == 1.5
     assert narrow["all_signals"]["fee_r"] > 2 * signals["fee_r"]
+
+    # an earlier hyperopt's export beside the strategy pins every parameter: it wins over the
+    # config, and the run says which of the config's values it overrides
+    strategies = tmp_path / "strategies"
+    strategies.mkdir()
+    (strategies / "BotpyStrategy.py").symlink_to(STRATEGIES / "BotpyStrategy.py")
+    (strategies / "BotpyStrategy.json").write_text(json.dumps({
+        "strategy_name": "BotpyStrategy", "ft_stratparam_v": 1,
+        "params": {"sell": {"sniper_stop_atr": 5.0, "scalper_stop_atr": 1.0}}}))
+    pinned = tmp_path / "pinned"
+    result = botpy_evaluate("--datadir", str(real_data), "--pairs", "BTC/USDT",
+                            "--timerange", TIMERANGE, "--folds", "3", "--signals",
+                            "--horizon-hours", "2", "--out", str(pinned), "--config",
+                            str(REPO / "user_data/config/spec-literal.json"),
+                            "--strategy-path", str(strategies), timeout=300)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    assert (f"note: the parameter file {strategies / 'BotpyStrategy.json'} overrides the "
+            "config's botpy.parameters.sniper_stop_atr = 1.5 (the file has 5.0): ") \
+        in result.stdout
+    assert "scalper_stop_atr = " not in result.stdout  # the same value in both
+    assert json.loads((pinned / "signals.json").read_text())[
+        "strategy_values"]["sniper_stop_atr"] == 5.0

@@ -122,3 +122,11 @@ def test_the_episode_gap_fits_in_a_backtests_startup_candles():
     gap = next(f for f in fields(EntrySettings) if f.name == "gap_minutes")
     lookback = next(f for f in fields(PrecisionSettings) if f.name == "volume_lookback")
     assert parameters.spec_of(gap).high + parameters.spec_of(lookback).high <= STARTUP_CANDLES
+
+
+def test_the_config_values_a_parameter_file_overrides_are_named():
+    assert parameters.overridden_by_file(
+        {"sniper_stop_atr": 1.5, "trend_market": False, "precision_rsi_max": 70.0},
+        {"sniper_stop_atr": 5.0, "precision_rsi_max": 70.0, "ignition_min_rise": 0.05},
+    ) == ["botpy.parameters.sniper_stop_atr = 1.5 (the file has 5.0)"]
+    assert parameters.overridden_by_file({"sniper_stop_atr": 1.5}, {}) == []

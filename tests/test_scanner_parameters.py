@@ -128,9 +128,10 @@ def test_strategy_file_found_where_freqtrade_looks(tmp_path):
         is not None  # no strategy named: BotpyStrategy
 
 
-def test_same_engine_settings_as_freqtrade_gives_the_strategy(tmp_path):
+def test_same_engine_settings_as_freqtrade_gives_the_strategy(tmp_path, caplog):
     """The real strategy, loaded by freqtrade's StrategyResolver with the same config and
-    parameter file, runs with the settings the scanner computes."""
+    parameter file, runs with the settings the scanner computes; it warns that the file
+    overrides the config's value (hyperopt's export pins every parameter)."""
     path = parameter_file(tmp_path / "strategies", {
         "buy": {"precision_rsi_max": 60.0, "ignition_min_rise": 0.0525,
                 "momentum_body_atr": 1.5},
@@ -149,6 +150,11 @@ def test_same_engine_settings_as_freqtrade_gives_the_strategy(tmp_path):
     assert resolved.changed == {"trend_market": True, "precision_rsi_max": 60.0,
                                 "momentum_body_atr": 1.5, "momentum_confirm_minutes": 30,
                                 "ignition_min_rise": 0.052}
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"
+                and "overrides the config's" in r.getMessage()]
+    assert len(warnings) == 1 and str(path) in warnings[0]
+    assert "botpy.parameters.precision_rsi_max = 80.0 (the file has 60.0)" in warnings[0]
+    assert "trend_market" not in warnings[0]  # the file does not set it
 
 
 def test_the_random_control_trades_with_botpystrategys_parameter_file(tmp_path):

@@ -196,6 +196,7 @@ def build_request(args: argparse.Namespace, userdir: Path) -> Request:
     candles = read_pairs(datadir, pairs)
     warmup = timedelta(days=args.warmup_days)
     folds = plan(args, candles, start, end)
+    note_file_overrides(loaded, args, strategy_path)
     if not args.signals and builds_on_botpy(strategy_path / f"{args.strategy}.py"):
         windows = [window for fold in folds for window in (fold.train, fold.test) if window]
         check_guard_data(loaded, datadir, userdir, min(w.start for w in windows),
@@ -208,6 +209,28 @@ def build_request(args: argparse.Namespace, userdir: Path) -> Request:
                    random_state=args.random_state, jobs=args.jobs,
                    warmup=warmup, control_draws=args.control_draws if args.control else 0,
                    candles=candles)
+
+
+def note_file_overrides(loaded: dict, args: argparse.Namespace, strategy_path: Path) -> None:
+    """Say which of the config's `botpy.parameters` the strategy's parameter file overrides (the
+    strategy's own warning only reaches the runs' logs; `--optimize` leaves the file out)."""
+    from freqtrade.exceptions import OperationalException
+
+    from botpy_ext import parameters
+    from botpy_ext.scanner.strategy_values import given_values
+
+    parameter_file = strategy_path / f"{args.strategy}.json"
+    if (args.optimize or not parameter_file.is_file()
+            or not builds_on_botpy(strategy_path / f"{args.strategy}.py")):
+        return
+    try:
+        configured, from_file = given_values({**loaded, "strategy": args.strategy},
+                                             parameter_file)
+    except OperationalException as exc:
+        raise InputError("--config", str(exc)) from None
+    if ignored := parameters.overridden_by_file(configured, from_file):
+        print(f"note: the parameter file {parameter_file} overrides the config's "
+              f"{'; '.join(ignored)}: {parameters.FILE_OVERRIDES}", flush=True)
 
 
 def load_config(config: Path) -> dict:

@@ -368,6 +368,7 @@ def print_signals(result: dict, console: Console | None = None) -> None:
     for column in ("group", "signals", "per pair/day", "+1R first %", "undecided %",
                    "bracket R", "bracket R per fold", "MFE R", "MAE R", "fees R"):
         table.add_column(column, justify="left" if column == "group" else "right")
+    folds = list(result["all_signals"]["bracket_r_per_fold"])  # every fold with a signal
     for kind in ("per_setup", "per_tag"):
         for name, figures in result[kind].items():
             if not figures["signals"]:
@@ -377,7 +378,8 @@ def print_signals(result: dict, console: Console | None = None) -> None:
                 number(figures["win_first"] * 100 if figures["win_first"] is not None
                        else None, 1),
                 number(figures["undecided"] * 100, 1), number(figures["bracket_r"], 3),
-                " ".join(f"{v:+.2f}" for v in figures["bracket_r_per_fold"].values()),
+                " ".join(f"{figures['bracket_r_per_fold'][fold]:+.2f}"
+                         if fold in figures["bracket_r_per_fold"] else "  —  " for fold in folds),
                 number(figures["mfe_r"]), number(figures["mae_r"]), number(figures["fee_r"]),
                 end_section=name == list(result[kind])[-1])
     console.print(table)

@@ -145,6 +145,14 @@ class BotpyStrategy(IStrategy):
         # freqtrade over the defaults, a parameter file over them
         values = parameters.from_config(config, PARAMETER_GROUPS)
         self.buy_params, self.sell_params = values["buy"], values["sell"]
+        from_file = {name: value for space in ("buy", "sell")
+                     if isinstance(given := self._ft_params_from_file.get(space), dict)
+                     for name, value in given.items()}
+        if ignored := parameters.overridden_by_file({**values["buy"], **values["sell"]},
+                                                    from_file):
+            where = Path(getattr(self, "__file__", "BotpyStrategy.py")).with_suffix(".json")
+            logger.warning("The parameter file %s overrides the config's %s: %s.", where,
+                           "; ".join(ignored), parameters.FILE_OVERRIDES)
         # Per-trade memory of the custom data this strategy reads on every candle. The database
         # (custom data) stays the record: after a restart the memory is refilled from it.
         # freqtrade's in-memory custom data of backtesting is a list scanned on every read.

@@ -106,6 +106,26 @@ def after_warmup(datadir: Path) -> str:
     return f"{first:%Y%m%d}-"
 
 
+def given_datadir(args: argparse.Namespace, userdir: Path) -> Path:
+    """`--datadir`, which must be a folder, or the synthetic market's."""
+    if not args.datadir:
+        return userdir / "data" / "synthetic"
+    if not Path(args.datadir).is_dir():
+        raise LaunchError(f"--datadir {args.datadir}: no such directory")
+    return Path(args.datadir)
+
+
+def project_config(userdir: Path, name: str) -> Path:
+    """One of the project's configs in `userdir`/config, before anything is started."""
+    path = userdir / "config" / name
+    if not path.is_file():
+        raise LaunchError(f"{path} not found: botpy's commands run with the project's configs, "
+                          "from the project's root (or with --userdir PROJECT/user_data); in a "
+                          "user directory of your own, run plain freqtrade (README, \"Your own "
+                          "freqtrade user directory\")")
+    return path
+
+
 def templates_dir() -> Path:
     """freqtrade's strategy templates (SampleStrategy lives there)."""
     import importlib.util
@@ -122,8 +142,8 @@ def run_freqtrade(*args: str, env: dict[str, str] | None = None) -> int:
 def demo(args: argparse.Namespace) -> int:
     userdir = Path(args.userdir)
     datadir = userdir / "data" / "synthetic"
+    backtest_config = str(project_config(userdir, "backtest.json"))
     ensure_synthetic_market(datadir)
-    backtest_config = str(userdir / "config" / "backtest.json")
     results = userdir / "backtest_results" / "demo"
     shutil.rmtree(results, ignore_errors=True)
     results.mkdir(parents=True)
@@ -216,8 +236,8 @@ def wrapped_freqtrade(args: argparse.Namespace, extra: list[str]) -> int:
     names another, every other option as given; freqtrade's exit status."""
     command, config = WRAPPED[args.command]
     userdir = Path(args.userdir)
-    datadir = Path(args.datadir) if args.datadir else userdir / "data" / "synthetic"
-    options = ["-c", str(userdir / "config" / config), "--userdir", str(userdir),
+    datadir = given_datadir(args, userdir)
+    options = ["-c", str(project_config(userdir, config)), "--userdir", str(userdir),
                "--datadir", str(datadir)]
     if not args.datadir:
         ensure_synthetic_market(datadir)
@@ -239,7 +259,7 @@ def trade(args: argparse.Namespace, extra: list[str]) -> int:
     from botpy_ext import virtual
 
     userdir = Path(args.userdir)
-    mode_config = str(userdir / "config" / f"{args.mode}.json")
+    mode_config = str(project_config(userdir, f"{args.mode}.json"))
     config = virtual.run_config([mode_config, *virtual.option_values(extra, "-c", "--config")])
     env = dict(os.environ)
     secrets, created = api_secrets(env, userdir / ".secrets.env")
@@ -255,7 +275,7 @@ def trade(args: argparse.Namespace, extra: list[str]) -> int:
     command = ["trade", "-c", mode_config, "--userdir", str(userdir), *extra]
     if args.mode != "virtual":
         return run_freqtrade(*command, env=env)
-    datadir = Path(args.datadir) if args.datadir else userdir / "data" / "synthetic"
+    datadir = given_datadir(args, userdir)
     if not args.datadir:
         ensure_synthetic_market(datadir)
     state = virtual.state_file(virtual.database_file(config, extra, env))

@@ -270,3 +270,27 @@ def test_a_backtest_with_the_scanner_is_refused_without_a_guard_summary(user_dir
     assert "Pairlist Handlers BotpyScannerPairList do not support backtesting" in result.stderr
     assert "BOTPY guards" not in result.stderr
     assert not port_taken(sim_port)
+
+
+@pytest.mark.parametrize("command", [["backtest"], ["trade", "virtual"], ["demo"]])
+def test_outside_the_project_the_launcher_says_so_before_starting_anything(command, tmp_path):
+    """botpy's commands run with the project's configs: from another directory (the default
+    --userdir is ./user_data) they stop at once with the way out, before a simulator starts or
+    a synthetic market is written there."""
+    result = subprocess.run([str(BIN / "botpy"), *command], cwd=tmp_path, capture_output=True,
+                            text=True, env=freqtrade_env(), timeout=120)
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert "user_data/config/" in result.stderr and "not found" in result.stderr
+    assert "--userdir PROJECT/user_data" in result.stderr
+    assert not (tmp_path / "user_data").exists()
+    assert not port_taken(SIMULATOR_PORT)
+
+
+def test_a_datadir_that_is_not_a_folder_is_named_before_anything_starts(user_dir, tmp_path):
+    result = subprocess.run(
+        [str(BIN / "botpy"), "--userdir", str(user_dir), "backtest", "--datadir",
+         str(tmp_path / "nope")], capture_output=True, text=True, env=freqtrade_env(),
+        timeout=120)
+    assert result.returncode == 2
+    assert f"--datadir {tmp_path / 'nope'}: no such directory" in result.stderr
+    assert not port_taken(SIMULATOR_PORT)

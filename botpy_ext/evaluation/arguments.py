@@ -16,7 +16,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timerange", help="YYYYMMDD[THHMM]-YYYYMMDD[THHMM]; the end is "
                         "exclusive (default: all data after the warm-up)")
     parser.add_argument("--pairs", nargs="+", help="pairs (default: every pair of the datadir)")
-    parser.add_argument("--folds", type=int, default=3, help="walk-forward test windows")
+    parser.add_argument("--folds", type=int, default=3,
+                        help="walk-forward test windows (default 3)")
     parser.add_argument("--config", help="freqtrade config (default: the project's backtest."
                         "json, markets from the offline simulator)")
     parser.add_argument("--fee", type=float, default=DEFAULT_FEE,
@@ -27,12 +28,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="report directory (default: <userdir>/evaluation)")
     parser.add_argument("--optimize", nargs="+", metavar="SPACE", help="hyperopt spaces: each "
                         "test window is preceded by a train window hyperopted first")
-    parser.add_argument("--epochs", type=int, default=10, help="hyperopt epochs per fold")
+    parser.add_argument("--epochs", type=int, default=10,
+                        help="hyperopt epochs per fold (default 10)")
     parser.add_argument("--random-state", type=int, default=1, help="hyperopt's random state "
                         "of fold 1; fold k uses this + k - 1 (default 1)")
     parser.add_argument("--hyperopt-loss", default="SharpeHyperOptLoss",
                         help="freqtrade hyperopt loss (default SharpeHyperOptLoss)")
-    parser.add_argument("--strategy", default="BotpyStrategy", help="strategy to evaluate")
+    parser.add_argument("--strategy", default="BotpyStrategy",
+                        help="strategy to evaluate (default BotpyStrategy)")
     parser.add_argument("--strategy-path", help="its folder (default: <userdir>/strategies)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                         help="freqtrade processes at once (default: one per CPU)")

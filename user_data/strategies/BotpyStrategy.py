@@ -266,8 +266,10 @@ class BotpyStrategy(IStrategy):
         missing = [name for name, frame in informative.items() if frame.empty]
         if missing:
             # the exchange did not deliver them (errors, a gap): no signal rather than a guess
-            logger.warning("%s: no %s candles: no entry signal on this candle", metadata["pair"],
-                           ", ".join(missing))
+            logger.warning("%s: no %s candles: no entry signal on %s", metadata["pair"],
+                           ", ".join(missing),
+                           "this candle" if self.dp.runmode in (RunMode.DRY_RUN, RunMode.LIVE)
+                           else "any candle of this run")
             return dataframe.assign(entry_tag="")
         if self.dp.runmode in (RunMode.BACKTEST, RunMode.HYPEROPT):
             self.warn_unsettled_trend(metadata["pair"], dataframe, informative, settings)

@@ -105,6 +105,13 @@ def write_state(path: Path, state: ReplayState) -> None:
                                 "saved": datetime.now(UTC).isoformat()}, indent=1) + "\n")
 
 
+# A replay shifts the dataset by a whole number of these, so that the bot's 5m, 15m, 1h and 4h
+# candles (rebuilt from the 1m series on the served grid) are the dataset's own; it then starts
+# up to 4 h before --start.
+REPLAY_ALIGN = "4h"
+REPLAY_ALIGN_MS = 4 * 3_600_000
+
+
 def replay_options(start: str | None, path: Path | None, datadir: Path) -> list[str]:
     """The simulator's clock options: `--start` when given (a new replay), else the stored
     replay of this database on this datadir, continued (while the database exists: deleting it
@@ -117,15 +124,20 @@ def replay_options(start: str | None, path: Path | None, datadir: Path) -> list[
             logger.warning("--start %s begins a new replay; the database beside %s was "
                            "replaying this market: its open trades will see the market jump "
                            "(a new --db-url keeps them apart)", start, path)
-        return ["--clock", "replay", "--start", start]
+        return ["--clock", "replay", "--start", start, "--align", REPLAY_ALIGN]
     if same_market:
         logger.info("Virtual mode continues the replay of %s (%s): the market went on while the "
                     "bot was stopped", database, path)
+        if stored.offset_ms % REPLAY_ALIGN_MS:
+            logger.warning("%s was started by an older launcher, %s off the 4h grid: the bot's "
+                           "5m to 4h candles are regroupings of the dataset's 1m candles, not "
+                           "its own (--start, or a new --db-url, begins an aligned replay)",
+                           path, f"{stored.offset_ms % REPLAY_ALIGN_MS // 60_000} min")
         return ["--clock", "replay", "--offset-ms", str(stored.offset_ms)]
     if stored is not None:
         logger.warning("%s replays another datadir (%s): a new replay starts", path,
                        stored.datadir)
-    return ["--clock", "replay"]
+    return ["--clock", "replay", "--align", REPLAY_ALIGN]
 
 
 def replay_span_text(status: dict) -> str:

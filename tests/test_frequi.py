@@ -227,7 +227,7 @@ def test_a_guard_trip_reaches_the_message_websocket_as_strategy_msg(frequi_bot):
         wait_for_a_new_minute_after_a_trip(frequi_bot)
         trip_sector_guard(frequi_bot)
         message = receive(socket, "strategy_msg", 60)
-    assert message == {"type": "strategy_msg", "msg": f"\U0001f6e1 BOTPY guard {SECTOR_REASON}"}
+    assert message == {"type": "strategy_msg", "msg": f"\U0001f6e1 BOTPY guard `{SECTOR_REASON}`"}
 
 
 # ---- FreqUI in headless Chromium -------------------------------------------------------------

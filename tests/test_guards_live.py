@@ -107,7 +107,7 @@ def test_a_guard_switched_off_releases_its_locks_at_the_restart(tmp_path, caplog
 
 
 @pytest.mark.parametrize(("guard", "losses", "until"), [
-    ("losing_streak", [-1.0] * 5, OPENED - timedelta(minutes=30) + timedelta(hours=4)),
+    ("losing_streak", [-1.0] * 5, OPENED - timedelta(minutes=30) + timedelta(hours=4)),  # :30 s
     ("daily_loss", [-40.0], datetime(2024, 2, 6, tzinfo=UTC)),
 ])
 def test_an_account_wide_refusal_locks_every_pair_until_its_end(tmp_path, caplog, guard,
@@ -125,6 +125,30 @@ def test_an_account_wide_refusal_locks_every_pair_until_its_end(tmp_path, caplog
                                             "precision:sniper", "long")
     lock = PairLocks.get_pair_longest_lock("*", LOOK)
     assert lock is not None and lock.reason.startswith(f"{guard}: ")
-    # freqtrade ends a lock at the next candle's open after the time asked for
-    assert until <= lock.lock_end_time.replace(tzinfo=UTC) <= until + timedelta(minutes=1)
+    # it ends with the candle that holds the guard's end (freqtrade's locks end on candles)
+    end = until if until.second == 0 else until.replace(second=0) + timedelta(minutes=1)
+    assert lock.lock_end_time.replace(tzinfo=UTC) == end
     assert f"Entry refused for ETH/USDT at 2024-02-05 10:01 by {guard}" in caplog.text
+
+
+def test_a_pair_refusal_locks_its_candle_only_and_telegram_can_parse_its_message(tmp_path):
+    """A refusal for one pair locks it until the next candle, where the guards look again (not
+    two candles: freqtrade rounds a lock's end that is on a boundary up to the next one). Its
+    strategy message is inline code: Telegram parses strategy messages as Markdown, where the
+    "_" of a guard's name would open an italic that never closes (the message was refused)."""
+    from freqtrade.persistence import PairLocks
+
+    strategy = live_strategy(tmp_path, {name: {"enabled": name == "sector"}
+                                        for name in GUARD_SETTINGS})
+    sent = []
+    strategy.dp.send_msg = sent.append
+    add_trade("SOL/USDT", True)
+    analysed(strategy)
+    assert not strategy.confirm_trade_entry(PAIR, "limit", 0.05, 2000.0, "GTC", LOOK,
+                                            "precision:sniper", "long")
+    [lock] = PairLocks.get_pair_locks(PAIR, LOOK)
+    assert lock.lock_end_time.replace(tzinfo=UTC) == datetime(2024, 2, 5, 10, 2, tzinfo=UTC)
+    assert not PairLocks.is_pair_locked(PAIR, datetime(2024, 2, 5, 10, 2, tzinfo=UTC))
+    [message] = sent
+    assert message.startswith("\U0001f6e1 BOTPY guard `sector: ETH/USDT: sector L1")
+    assert message.endswith("`") and message.count("`") == 2

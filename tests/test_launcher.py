@@ -5,6 +5,7 @@ leaves no process of the launcher behind."""
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import signal
 import socket
@@ -83,6 +84,9 @@ def test_sigterm_to_the_launcher_stops_freqtrade_and_the_simulator(user_dir, syn
     try:
         wait_until(lambda: answers(f"http://127.0.0.1:{api_port}/api/v1/ping"), timeout=180)
         first_now = replayed_now_ms()
+        # the replay keeps whole 4h bins: the bot's 5m to 4h candles are the dataset's own
+        offset = requests.get(f"{DEFAULT_BASE_URL}/_sim/status", timeout=5).json()["offset_ms"]
+        assert offset % (4 * 3_600_000) == 0
         children = psutil.Process(launcher.pid).children(recursive=True)
         names = " ".join(" ".join(child.cmdline()[:3]) for child in children)
         assert "freqtrade" in names and "botpy-sim" in names, names
@@ -132,7 +136,7 @@ def test_a_taken_api_port_is_refused_before_anything_starts(user_dir, tmp_path):
 
 
 
-def test_the_replay_continues_only_for_its_database_and_market(tmp_path):
+def test_the_replay_continues_only_for_its_database_and_market(tmp_path, caplog):
     from botpy_ext import virtual
 
     database = tmp_path / "bot.sqlite"
@@ -143,14 +147,22 @@ def test_the_replay_continues_only_for_its_database_and_market(tmp_path):
     assert virtual.database_file({"db_url": "sqlite://"}, [], {}) is None  # in memory
     state = virtual.state_file(database)
     market, other = tmp_path / "market", tmp_path / "other"
-    virtual.write_state(state, virtual.ReplayState(str(market.resolve()), 120_000))
-    assert virtual.replay_options(None, state, market) == ["--clock", "replay"]  # no database
+    four_hours = 4 * 3_600_000
+    virtual.write_state(state, virtual.ReplayState(str(market.resolve()), 3 * four_hours))
+    # a new replay keeps whole 4h bins: the bot's 5m to 4h candles are the dataset's
+    aligned = ["--clock", "replay", "--align", "4h"]
+    assert virtual.replay_options(None, state, market) == aligned  # no database
     database.write_bytes(b"")
     assert virtual.replay_options(None, state, market) == [
-        "--clock", "replay", "--offset-ms", "120000"]
-    assert virtual.replay_options(None, state, other) == ["--clock", "replay"]
+        "--clock", "replay", "--offset-ms", str(3 * four_hours)]
+    assert virtual.replay_options(None, state, other) == aligned
     assert virtual.replay_options("2024-02-01T00:00", state, market) == [
-        "--clock", "replay", "--start", "2024-02-01T00:00"]
+        "--clock", "replay", "--start", "2024-02-01T00:00", "--align", "4h"]
+    # a replay an older launcher began off the grid goes on, with a warning
+    virtual.write_state(state, virtual.ReplayState(str(market.resolve()), 120_000))
+    with caplog.at_level(logging.WARNING):
+        assert virtual.replay_options(None, state, market)[-1] == "120000"
+    assert "2 min off the 4h grid" in caplog.text
 
 
 def test_a_child_killed_by_a_signal_exits_as_a_shell_reports_it():

@@ -111,3 +111,52 @@ def test_an_entry_filled_before_the_first_analysis_is_managed_after_it(tmp_path,
     assert not strategy.confirm_trade_entry("SOL/USDT", "limit", 1.0, 100.0, "GTC", later,
                                             "precision:sniper", "long")
     assert "SOL/USDT has no analysed candle yet" in caplog.text
+
+
+def test_the_ladder_keeps_a_high_that_left_the_bots_window(tmp_path):
+    """A bot's window holds about 1000 1m candles (16.7 h), less than a long trade. The highest
+    closed high since the entry is kept in custom data: when its candle leaves the window, and
+    after a restart, the stop's stage stays where that high put it instead of falling back."""
+    from datetime import UTC, datetime, timedelta
+
+    import numpy as np
+    import pandas as pd
+    from freqtrade.persistence import Order, Trade
+
+    from botpy_ext.exits.candles import CandleArrays
+
+    strategy = live_strategy(tmp_path)
+    opened = datetime(2024, 2, 5, 10, 0, 30, tzinfo=UTC)
+    trade = Trade(pair=PAIR, base_currency="ETH", stake_currency="USDT", open_rate=1990.0,
+                  open_date=opened, fee_open=0.001, fee_close=0.001, stake_amount=100.0,
+                  amount=0.05, exchange="binance", enter_tag="precision:sniper", is_open=True,
+                  leverage=1.0)
+    Trade.session.add(trade)
+    trade.orders.append(Order(
+        ft_order_side="buy", ft_pair=PAIR, ft_is_open=False, order_id="o1", ft_amount=0.05,
+        ft_price=1990.0, status="closed", price=1990.0, average=1990.0, amount=0.05,
+        filled=0.05, order_type="limit", side="buy", order_filled_date=opened))
+    Trade.commit()
+
+    def window(start: datetime, minutes: int, high: float) -> None:
+        dates = pd.date_range(start, periods=minutes, freq="1min", tz="UTC")
+        frame = pd.DataFrame({"date": dates, "open": 1990.0, "high": high, "low": 1985.0,
+                              "close": 1990.0, "atr_15m": 4.0, "atr_day_median_15m": np.nan})
+        strategy._candles[PAIR] = CandleArrays.of(frame, ("close", "atr_15m",
+                                                          "atr_day_median_15m"))
+
+    def stage_at(now: datetime) -> str:
+        strategy.custom_stoploss(PAIR, trade, now, 1990.0, 0.0, False)
+        return trade.get_custom_data("botpy_stop_stage")
+
+    # the signal candle closed at 1990 with ATR 4: R = 5 ATR = 20; a high of 2050 is +3 R
+    window(opened - timedelta(minutes=30), 120, 2050.0)
+    assert stage_at(opened + timedelta(minutes=60)) == "atr_trail"
+    assert trade.get_custom_data("botpy_high") == 2050.0
+    # 20 h later the window holds only the last 1000 candles, none above 1995 (+0.25 R)
+    later = opened + timedelta(hours=20)
+    window(later - timedelta(minutes=1000), 1000, 1995.0)
+    assert stage_at(later) == "atr_trail"
+    strategy._memory.clear()  # a restart: the memory is refilled from the database
+    assert stage_at(later + timedelta(minutes=1)) == "atr_trail"
+    assert trade.get_custom_data("botpy_high") == 2050.0

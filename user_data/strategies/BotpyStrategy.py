@@ -10,6 +10,7 @@ from __future__ import annotations
 import atexit
 import json
 import logging
+import math
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -58,6 +59,7 @@ from botpy_ext.setups.settings import SETTINGS_GROUPS
 FACTS = "botpy_facts"  # custom data: the frozen TradeFacts
 STAGE = "botpy_stop_stage"  # custom data: the stage of the stop in place
 SCALE_DECIDED = "botpy_scale_decided"  # custom data: the scale-in window has passed
+HIGH = "botpy_high"  # custom data: the highest closed high since the entry (dry-run/live)
 STOP_EXITS = {"stop_loss", "stoploss_on_exchange", "trailing_stop_loss"}
 ONE_MINUTE = timedelta(minutes=1)
 # read from the last closed candle
@@ -422,9 +424,13 @@ class BotpyStrategy(IStrategy):
         if not live:
             self.refusals.record(refusal, current_time)
             return
-        self.dp.send_msg(f"\U0001f6e1 BOTPY guard {refusal.text()}")
+        # as inline code: Telegram parses strategy messages as Markdown, where the "_" of a
+        # guard's name opens an italic that never closes, and the message is refused
+        self.dp.send_msg(f"\U0001f6e1 BOTPY guard `{refusal.text().replace('`', chr(39))}`")
         until = refusal.until or current_time.replace(second=0, microsecond=0) + ONE_MINUTE
-        self.lock_pair(refusal.scope, until, reason=refusal.text())
+        # freqtrade rounds a lock's end up to the next candle, one already on a boundary too:
+        # a microsecond before it, the lock ends at `until`, and the next candle is checked again
+        self.lock_pair(refusal.scope, until - timedelta(microseconds=1), reason=refusal.text())
 
     def summarise_refusals(self, summary_file: Path | None) -> None:
         """At the end of a backtest (freqtrade has no callback for it: at exit): one INFO line
@@ -556,7 +562,7 @@ class BotpyStrategy(IStrategy):
         if self._facts_journal:
             self._facts_journal.write(trade.pair, trade.open_date_utc, facts)
         # a trade frozen by this process has no other custom data yet: no need to read it
-        self.memory(trade).update({STAGE: None, SCALE_DECIDED: None})
+        self.memory(trade).update({STAGE: None, SCALE_DECIDED: None, HIGH: None})
         return facts
 
     def order_filled(self, pair: str, trade: Trade, order: Order, current_time: datetime,
@@ -591,11 +597,20 @@ class BotpyStrategy(IStrategy):
         return first / settings.initial_fraction if sizing.scales_in(setup, settings) else first
 
     def closed_high(self, trade: Trade, now: datetime) -> float:
-        """Highest high of the trade's closed candles at `now`, once per trade and candle."""
+        """Highest high of the trade's closed candles at `now`, once per trade and candle. A
+        bot's window holds about 1000 1m candles (16.7 h), less than a long trade: dry-run and
+        live keep the highest high in custom data, so that the ladder's stage does not fall
+        back when the candle of the high leaves the window (or after a restart)."""
         memory = self.memory(trade)
         if memory.get("high_at") != now:
-            memory["high"] = self._candles[trade.pair].highest_closed_high(trade.open_date_utc,
-                                                                          now)
+            high = self._candles[trade.pair].highest_closed_high(trade.open_date_utc, now)
+            if self._persist:
+                kept = self.remembered(trade, HIGH)
+                if kept is not None and kept >= high:
+                    high = kept
+                elif math.isfinite(high):
+                    self.remember(trade, HIGH, high)
+            memory["high"] = high
             memory["high_at"] = now
         return memory["high"]
 

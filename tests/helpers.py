@@ -327,3 +327,22 @@ def live_strategy(tmp_path: Path, guards: dict | None = None, before_start=None)
         before_start()
     strategy.ft_bot_start()
     return strategy
+
+
+def filled_trade(pair: str, open_rate: float, opened, enter_tag: str = "precision:sniper"):
+    """An open trade of 0.05 `pair` whose buy order filled at `open_rate` at `opened`, in the
+    database (`live_strategy`'s); its order is `trade.orders[0]`."""
+    from freqtrade.persistence import Order, Trade
+
+    trade = Trade(pair=pair, base_currency=pair.split("/")[0], stake_currency="USDT",
+                  open_rate=open_rate, open_date=opened, fee_open=0.001, fee_close=0.001,
+                  stake_amount=100.0, amount=0.05, exchange="binance", enter_tag=enter_tag,
+                  is_open=True, leverage=1.0)
+    Trade.session.add(trade)
+    trade.orders.append(Order(
+        ft_order_side="buy", ft_pair=pair, ft_is_open=False, order_id=f"o-{pair}-{opened}",
+        ft_amount=0.05, ft_price=open_rate, status="closed", price=open_rate,
+        average=open_rate, amount=0.05, filled=0.05, order_type="limit", side="buy",
+        order_filled_date=opened))
+    Trade.commit()
+    return trade

@@ -189,12 +189,17 @@ def frequi_bot(installed_ui, synthetic_market, tmp_path_factory, userdir):
 
 
 def trip_sector_guard(bot: TradingBot) -> None:
-    """A second L1 entry: the sector guard refuses it and locks the pair to the end of the next
-    minute (at least 60 s; freqtrade keeps one lock per reason and end time)."""
+    """A second L1 entry: the sector guard refuses it and locks the pair until the next candle,
+    where the guards look again. Tripped in a minute's first seconds, the lock holds for about
+    a minute, long enough for the page to show it (freqtrade keeps one lock per reason and end
+    time)."""
+    if time.time() % 60 > 5:
+        time.sleep(60 - time.time() % 60 + 0.5)
     tripped = bot.last_trip = time.time()
     assert not force_entry(bot, LOCKED_PAIR).ok
+    minute_end = (tripped // 60 + 1) * 60
     wait_until(lambda: any(lock["pair"] == LOCKED_PAIR
-                           and lock["lock_end_timestamp"] / 1000 >= tripped + 59
+                           and lock["lock_end_timestamp"] / 1000 == minute_end
                            for lock in bot.get("locks").json()["locks"]), 30, interval=0.5)
 
 

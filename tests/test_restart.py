@@ -7,6 +7,7 @@ from __future__ import annotations
 from tests.helpers import (
     GUARDS_OFF,
     TradingBot,
+    filled_trade,
     free_port,
     live_strategy,
     overlay_config,
@@ -121,22 +122,12 @@ def test_the_ladder_keeps_a_high_that_left_the_bots_window(tmp_path):
 
     import numpy as np
     import pandas as pd
-    from freqtrade.persistence import Order, Trade
 
     from botpy_ext.exits.candles import CandleArrays
 
     strategy = live_strategy(tmp_path)
     opened = datetime(2024, 2, 5, 10, 0, 30, tzinfo=UTC)
-    trade = Trade(pair=PAIR, base_currency="ETH", stake_currency="USDT", open_rate=1990.0,
-                  open_date=opened, fee_open=0.001, fee_close=0.001, stake_amount=100.0,
-                  amount=0.05, exchange="binance", enter_tag="precision:sniper", is_open=True,
-                  leverage=1.0)
-    Trade.session.add(trade)
-    trade.orders.append(Order(
-        ft_order_side="buy", ft_pair=PAIR, ft_is_open=False, order_id="o1", ft_amount=0.05,
-        ft_price=1990.0, status="closed", price=1990.0, average=1990.0, amount=0.05,
-        filled=0.05, order_type="limit", side="buy", order_filled_date=opened))
-    Trade.commit()
+    trade = filled_trade(PAIR, 1990.0, opened)
 
     def window(start: datetime, minutes: int, high: float) -> None:
         dates = pd.date_range(start, periods=minutes, freq="1min", tz="UTC")

@@ -11,11 +11,11 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pandas as pd
 import pytest
-from freqtrade.persistence import Order, Trade
+from freqtrade.persistence import Trade
 
 from botpy_ext.exits.candles import CandleArrays
 from botpy_ext.guards.settings import GUARD_SETTINGS
-from tests.helpers import live_strategy
+from tests.helpers import filled_trade, live_strategy
 
 PAIR = "ETH/USDT"
 OPENED = datetime(2024, 2, 5, 10, 0, 30, tzinfo=UTC)
@@ -33,17 +33,7 @@ def trade_with_candles(strategy, now_open: float, now_high: float) -> Trade:
                           "atr_day_median_15m": np.nan})
     frame.loc[frame["date"] == NOW, ["open", "high"]] = [now_open, now_high]
     strategy._candles[PAIR] = CandleArrays.of(frame, ("close", "atr_15m", "atr_day_median_15m"))
-    trade = Trade(pair=PAIR, base_currency="ETH", stake_currency="USDT", open_rate=2000.0,
-                  open_date=OPENED, fee_open=0.001, fee_close=0.001, stake_amount=100.0,
-                  amount=0.05, exchange="binance", enter_tag="precision:sniper", is_open=True,
-                  leverage=1.0)
-    Trade.session.add(trade)
-    trade.orders.append(Order(
-        ft_order_side="buy", ft_pair=PAIR, ft_is_open=False, order_id="o1", ft_amount=0.05,
-        ft_price=2000.0, status="closed", price=2000.0, average=2000.0, amount=0.05,
-        filled=0.05, order_type="limit", side="buy", order_filled_date=OPENED))
-    Trade.commit()
-    return trade
+    return filled_trade(PAIR, 2000.0, OPENED)
 
 
 def placed_stop(strategy, trade: Trade, rate: float) -> float:

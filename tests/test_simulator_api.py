@@ -128,7 +128,8 @@ class TestMarketEndpoints:
         assert float(ticker["openPrice"]) == pytest.approx(day.open.iloc[0])
         assert float(ticker["highPrice"]) == pytest.approx(day.high.max())
         assert float(ticker["volume"]) == pytest.approx(day.volume.sum())
-        assert float(ticker["bidPrice"]) < float(ticker["lastPrice"]) < float(ticker["askPrice"])
+        assert float(ticker["bidPrice"]) <= float(ticker["lastPrice"]) <= float(ticker["askPrice"])
+        assert float(ticker["bidPrice"]) < float(ticker["askPrice"])
 
     def test_tickers_for_a_list_of_symbols(self, datadir):
         rows = client_for(datadir).get(
@@ -148,6 +149,35 @@ class TestMarketEndpoints:
         assert (bids[:, 1] > 0).all() and (asks[:, 1] > 0).all()
         again = client.get("/api/v3/depth", params={"symbol": "AAAUSDT", "limit": 20}).json()
         assert again["asks"] == book["asks"]  # stable within the minute
+
+    def test_order_book_is_the_same_book_at_every_limit(self, datadir):
+        client = client_for(datadir)
+        books = {limit: client.get("/api/v3/depth", params={"symbol": "AAAUSDT", "limit": limit})
+                 .json() for limit in (5, 20, 100)}
+        for side in ("bids", "asks"):
+            assert books[100][side][:20] == books[20][side]
+            assert books[100][side][:5] == books[5][side]
+        best = client.get("/api/v3/ticker/bookTicker", params={"symbol": "AAAUSDT"}).json()
+        assert [best["bidPrice"], best["bidQty"]] == books[5]["bids"][0]
+        assert [best["askPrice"], best["askQty"]] == books[5]["asks"][0]
+
+    def test_quiet_market_spread_is_one_tick(self, tmp_path):
+        write_pair(tmp_path, "AAA_USDT", 100.0, 10.0)
+        frame = pd.read_feather(tmp_path / "AAA_USDT-1m.feather")
+        for column in ("open", "high", "low", "close"):
+            frame[column] = 100.0  # no volatility: the model's spread is below one tick
+        frame.to_feather(tmp_path / "AAA_USDT-1m.feather")
+        book = client_for(tmp_path).get("/api/v3/depth",
+                                        params={"symbol": "AAAUSDT", "limit": 5}).json()
+        assert float(book["asks"][0][0]) - float(book["bids"][0][0]) == pytest.approx(0.01)
+
+    def test_cheap_coin_lot_size_allows_a_large_order(self, tmp_path):
+        frame = write_pair(tmp_path, "PEPE_USDT", 1.0, 1e9)
+        frame[["open", "high", "low", "close"]] *= 0.00001  # a coin at 1e-5 USDT
+        frame.to_feather(tmp_path / "PEPE_USDT-1m.feather")
+        info = client_for(tmp_path).get("/api/v3/exchangeInfo").json()["symbols"][0]
+        lot = next(f for f in info["filters"] if f["filterType"] == "LOT_SIZE")
+        assert float(lot["maxQty"]) * 0.00001 >= 9_000_000  # the max notional, not 90 USDT
 
     def test_order_book_depth_scales_with_volume(self, tmp_path):
         write_pair(tmp_path, "AAA_USDT", 100.0, 10.0)

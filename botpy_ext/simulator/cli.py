@@ -55,6 +55,9 @@ def build_clock(args: argparse.Namespace, pairs: dict[str, PairData]) -> Clock:
     if args.offset_ms is not None:
         if args.clock != "replay" or args.start is not None:
             raise ValueError("--offset-ms continues a replay: with --clock replay, not --start")
+        if args.offset_ms % INTERVAL_MS["1m"]:
+            raise ValueError(f"--offset-ms {args.offset_ms} is not a whole number of minutes: "
+                             "the candles would open off the minute grid")
         return Clock(replay=True, offset_ms=args.offset_ms)
     start = args.start if args.start is not None else default_replay_start(pairs, args.warmup_days)
     if args.clock == "frozen":
@@ -93,7 +96,7 @@ def serve(args: argparse.Namespace) -> int:
         pairs = load_datadir(Path(args.datadir))
         faults = Faults(**{name: getattr(args, name) for name in FAULT_SWITCHES})
         clock = build_clock(args, pairs)
-        if args.clock == "replay":
+        if args.clock in ("replay", "frozen"):
             check_inside(clock, pairs)
         fear_greed = load_fear_greed(Path(args.datadir) / FEAR_GREED_FILE)
     except (DatasetError, ValueError) as exc:

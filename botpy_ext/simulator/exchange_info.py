@@ -23,14 +23,22 @@ def lot_step(price: float) -> float:
     return min(max(10.0 ** (math.floor(math.log10(MIN_NOTIONAL / price)) - 1), 1e-8), 1.0)
 
 
+def max_quantity(price: float) -> float:
+    """Largest order quantity (LOT_SIZE maxQty): 9,000,000, or the power of ten worth at least
+    MAX_NOTIONAL at `price` for cheaper coins (a fixed quantity would cap the stake of a coin at
+    1e-5 USDT at 90 USDT)."""
+    return max(10.0 ** math.ceil(math.log10(MAX_NOTIONAL / price)), 9_000_000.0)
+
+
 @dataclass(frozen=True)
 class SymbolFilters:
     tick: float
     step: float
+    max_qty: float = 9_000_000.0
 
     @classmethod
     def for_price(cls, price: float) -> SymbolFilters:
-        return cls(tick_size(price), lot_step(price))
+        return cls(tick_size(price), lot_step(price), max_quantity(price))
 
 
 def fmt(value: float) -> str:
@@ -75,14 +83,14 @@ def symbol_info(
             {
                 "filterType": "LOT_SIZE",
                 "minQty": fmt(filters.step),
-                "maxQty": "9000000.00000000",
+                "maxQty": fmt(filters.max_qty),
                 "stepSize": fmt(filters.step),
             },
             {"filterType": "ICEBERG_PARTS", "limit": 10},
             {
                 "filterType": "MARKET_LOT_SIZE",
                 "minQty": "0.00000000",
-                "maxQty": "1000000.00000000",
+                "maxQty": fmt(filters.max_qty),
                 "stepSize": "0.00000000",
             },
             {"filterType": "TRAILING_DELTA", "minTrailingAboveDelta": 10,

@@ -23,6 +23,7 @@ import numpy as np
 from botpy_ext.simulator.candles import CLOSE, VOLUME, Candles
 from botpy_ext.simulator.exchange_info import SymbolFilters
 
+BOOK_LEVELS = 5000  # levels synthesized per side (Binance's deepest `limit`); answers are cut
 FALLBACK_SIGMA = 0.001  # per-minute volatility used when fewer than 3 candles are known
 
 
@@ -64,21 +65,23 @@ def synth_book(
     price = float(recent.ohlcv[-1, CLOSE])
     sigma, volume = minute_stats(recent, minutes_per_candle)
     tick, step = filters.tick, filters.step
-    half_spread = max(model.spread_sigmas * sigma * price / 2, tick / 2)
-    best_bid = max(math.floor((price - half_spread) / tick) * tick, tick)
-    best_ask = max(math.ceil((price + half_spread) / tick) * tick, best_bid + tick)
+    # the spread in whole ticks (at least one); the last price lies between bid and ask
+    spread_ticks = max(round(model.spread_sigmas * sigma * price / tick), 1)
+    best_bid = max(math.floor((price - spread_ticks * tick / 2) / tick + 0.5) * tick, tick)
+    best_ask = best_bid + spread_ticks * tick
     gap = max(round(model.level_sigmas * sigma * price / tick), 1) * tick
-    levels = np.arange(depth)
+    # the same book whatever `depth` is asked for: synthesize every level, answer the first ones
+    levels = np.arange(BOOK_LEVELS)
     in_one_sigma = max(int(sigma * price / gap), 1)
     shape = 1.0 + np.sqrt(levels)
     unit = model.depth_minutes * volume / shape[:in_one_sigma].sum()
     rng = np.random.default_rng(zlib.crc32(seed_key.encode()))
-    sizes = unit * shape[None, :] * rng.lognormal(0.0, model.noise, size=(2, depth))
+    sizes = unit * shape[None, :] * rng.lognormal(0.0, model.noise, size=(2, BOOK_LEVELS))
     sizes = np.maximum(np.round(sizes / step) * step, step)
     bid_prices = np.round((best_bid - levels * gap) / tick) * tick
     ask_prices = np.round((best_ask + levels * gap) / tick) * tick
     keep = bid_prices > 0
     return OrderBook(
-        bids=np.column_stack([bid_prices[keep], sizes[0][keep]]),
-        asks=np.column_stack([ask_prices, sizes[1]]),
+        bids=np.column_stack([bid_prices[keep], sizes[0][keep]])[:depth],
+        asks=np.column_stack([ask_prices, sizes[1]])[:depth],
     )

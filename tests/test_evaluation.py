@@ -410,6 +410,12 @@ def test_the_random_control_keeps_the_count_the_tags_and_the_trend_filter():
     assert not control.equals(other) and other.equals(random_entries(tags, allowed, "ETH/USDT",
                                                                      draw=1))
     assert sorted(other[other != ""]) == sorted(tags[tags != ""])
+    # only the rows a backtest trades (after freqtrade's start-up candles): the real signals
+    # before them do not count, and no random entry falls there
+    tradable = pd.Series([i >= 40 for i in range(100)])
+    inside = random_entries(tags, allowed, "ETH/USDT", tradable=tradable)
+    assert sorted(inside[inside != ""]) == ["ignition", "momentum:scalper"]
+    assert (inside[:40] == "").all()
 
 
 def test_control_rank_counts_the_draws_the_strategy_beats():
@@ -546,3 +552,24 @@ def test_hyperopted_folds_are_compared_with_the_unoptimized_on_the_same_windows(
     assert hyperopt_section(folds_request(3), strategies) is None  # no --optimize
     del strategies["BotpyStrategy-unoptimized"]
     assert hyperopt_section(request, strategies) is None
+
+
+def test_the_drawdown_of_trades_closing_in_the_same_minute_is_freqtrades():
+    """Trades given in freqtrade's order (its export's: as its backtest closed them); two close
+    in the same minute, a win then a loss. Sorted again by open date the loss would come first
+    and the drawdown would be measured from a lower peak: the figure must be freqtrade's."""
+    from freqtrade.data.metrics import calculate_max_drawdown
+
+    from botpy_ext.evaluation.runner import in_export_order
+
+    trades = pd.DataFrame([trade("A/USDT", 0, 50.0), trade("B/USDT", 10, -20.0),
+                           trade("C/USDT", 60, -30.0)])
+    trades.loc[1, "close_date"] = trades.loc[2, "close_date"]  # B and C close together
+    trades["open_timestamp"] = trades["open_date"].astype("int64") // 10**6
+    exported = trades[["pair", "open_timestamp"]].iloc[[0, 2, 1]].to_dict("records")
+    trades = in_export_order(trades, exported)  # freqtrade closed C before B
+    assert list(trades["pair"]) == ["A/USDT", "C/USDT", "B/USDT"]
+    start, end = datetime(2023, 4, 12, tzinfo=UTC), datetime(2023, 4, 13, tzinfo=UTC)
+    figures = st.summarize(trades, 1000, start, end, pairs=3)
+    expected = calculate_max_drawdown(trades, starting_balance=1000).relative_account_drawdown
+    assert figures["max_drawdown_pct"] == pytest.approx(expected * 100)

@@ -29,6 +29,7 @@ def trade_with_candles(strategy, now_open: float, now_high: float) -> Trade:
     after = dates >= OPENED.replace(second=0)
     frame = pd.DataFrame({"date": dates, "open": np.where(after, 2080.0, 1990.0),
                           "high": np.where(after, 2100.0, 1995.0),
+                          "low": np.where(after, 2070.0, 1985.0),
                           "close": np.where(after, 2090.0, 1990.0), "atr_15m": 4.0,
                           "atr_day_median_15m": np.nan})
     frame.loc[frame["date"] == NOW, ["open", "high"]] = [now_open, now_high]

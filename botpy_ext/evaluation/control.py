@@ -35,11 +35,17 @@ def control_draw(config: dict) -> int:
     return config.get(SECTION, {}).get(DRAW_KEY, 0)
 
 
-def random_entries(tags: pd.Series, allowed: pd.Series, pair: str, draw: int = 0) -> pd.Series:
+def random_entries(tags: pd.Series, allowed: pd.Series, pair: str, draw: int = 0,
+                   tradable: pd.Series | None = None) -> pd.Series:
     """As many entries as `tags` has (non-empty), on random rows where `allowed` (the trend
     filter the strategy keeps), each with one of the real tags (shuffled, so the setup and
     profile mix stays). Seeded by the pair's name and the draw: the same data and draw give the
-    same control, another draw other random candles."""
+    same control, another draw other random candles. `tradable` (the rows a backtest trades:
+    after freqtrade's start-up candles) limits both the real tags counted and the candidates, so
+    that the control has as many entries as the strategy inside the test window."""
+    if tradable is not None:
+        tags = tags.where(tradable, "")
+        allowed = allowed.where(tradable, False)
     seed = zlib.crc32(pair.encode())
     rng = np.random.default_rng(seed if draw == 0 else [seed, draw])
     real = tags[tags != ""].to_numpy()

@@ -333,7 +333,8 @@ def groups_table(report: dict, name: str, group: str, title: str) -> Table:
 
 def risk_table(report: dict) -> Table:
     fees = report["fees"]["sensitivity"]
-    table = Table(title="Trade-order Monte Carlo (max DD %) and profit % at each fee, pooled")
+    table = Table(title="Trade-order Monte Carlo (max DD %) and profit % at each fee (the same "
+                  "fills re-priced), pooled")
     for column in ("strategy", "DD p5", "DD p50", "DD p95", *[f"fee {f * 100:g} %" for f in fees]):
         table.add_column(column, justify="left" if column == "strategy" else "right")
     for name, section in report["strategies"].items():

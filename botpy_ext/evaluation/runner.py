@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from freqtrade.data.btanalysis import load_backtest_data, load_backtest_stats
 
@@ -130,6 +131,15 @@ def write_run_config(setting: Setting, rundir: Path, draw: int | None = None) ->
     return config
 
 
+def in_export_order(trades: pd.DataFrame, exported: list[dict]) -> pd.DataFrame:
+    """`trades` (freqtrade's loader sorts them by open date) back in the export's order, the
+    order freqtrade's backtest closed them: trades closing in the same minute (every force_exit
+    at a window's end) then fall as in freqtrade's own drawdown."""
+    position = {(t["pair"], t["open_timestamp"]): k for k, t in enumerate(exported)}
+    order = [position[key] for key in zip(trades["pair"], trades["open_timestamp"], strict=True)]
+    return trades.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
+
+
 def backtest(setting: Setting, strategy: StrategyRun, path: Path, window: Window,
              rundir: Path, result: FoldResult) -> None:
     results = rundir / "results"
@@ -142,7 +152,8 @@ def backtest(setting: Setting, strategy: StrategyRun, path: Path, window: Window
     archive = next(results.glob("*.zip"))
     stats = load_backtest_stats(archive)["strategy"][strategy.name]
     result.figures = {key: stats.get(key) for key in FREQTRADE_FIGURES}
-    result.trades = load_backtest_data(archive, strategy.name)
+    result.trades = in_export_order(load_backtest_data(archive, strategy.name),
+                                    stats["trades"])
     facts = pd.DataFrame(read_journal(rundir / "facts.jsonl"))
     result.facts = facts
 

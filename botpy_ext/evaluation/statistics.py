@@ -116,8 +116,10 @@ def summarize(trades: pd.DataFrame, starting_balance: float, start: datetime, en
     profits = trades["profit_abs"]
     ratios = trades["profit_ratio"] * 100
     r = trades["r_multiple"].dropna() if "r_multiple" in trades else pd.Series(dtype=float)
-    ordered = trades.sort_values("close_date")
-    drawdown = calculate_max_drawdown(ordered, starting_balance=starting_balance)
+    ordered = trades.sort_values("close_date", kind="stable")
+    # freqtrade sorts the trades itself: given in its own order, ties fall as in its report
+    drawdown = calculate_max_drawdown(trades.reset_index(drop=True),
+                                      starting_balance=starting_balance)
     figures.update({
         "win_rate": float((profits > 0).mean()),
         "expectancy_pct": float(ratios.mean()),

@@ -18,12 +18,14 @@ class CandleArrays:
     dates: np.ndarray  # int64 ns, candle open times, increasing
     opens: np.ndarray
     highs: np.ndarray
+    lows: np.ndarray
     columns: dict[str, np.ndarray]  # further columns by name, read by `closed_before`
 
     @classmethod
     def of(cls, df: DataFrame, columns: tuple[str, ...] = ()) -> CandleArrays:
         return cls(df["date"].dt.as_unit("ns").astype("int64").to_numpy(),
                    df["open"].to_numpy(dtype=float), df["high"].to_numpy(dtype=float),
+                   df["low"].to_numpy(dtype=float),
                    {name: df[name].to_numpy() for name in columns})
 
     def closed_before(self, moment: datetime) -> dict | None:
@@ -48,6 +50,14 @@ class CandleArrays:
         first = np.searchsorted(self.dates, ns(since.replace(second=0, microsecond=0)))
         last = np.searchsorted(self.dates, ns(now - CANDLE), side="right")
         return float(self.highs[first:last].max()) if last > first else float("-inf")
+
+    def high_low_at(self, now: datetime) -> tuple[float, float] | None:
+        """High and low of the candle opened exactly at `now` (a backtest's current candle),
+        None when there is none."""
+        index = np.searchsorted(self.dates, ns(now))
+        if index < len(self.dates) and self.dates[index] == ns(now):
+            return float(self.highs[index]), float(self.lows[index])
+        return None
 
     def open_at(self, now: datetime, default: float) -> float:
         """Open of the candle opened exactly at `now` (a backtest's current candle), else

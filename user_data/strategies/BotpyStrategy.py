@@ -175,8 +175,8 @@ class BotpyStrategy(IStrategy):
         journal = config.get(BOTPY_SECTION, {}).get(TRADE_FACTS_KEY)
         self._facts_journal = FactsJournal(Path(journal)) if (
             journal and config.get("runmode") == RunMode.BACKTEST) else None
-        self._skip_idle = self.skip_idle_callbacks and config.get("runmode") in (
-            RunMode.BACKTEST, RunMode.HYPEROPT)
+        self._backtest = config.get("runmode") in (RunMode.BACKTEST, RunMode.HYPEROPT)
+        self._skip_idle = self.skip_idle_callbacks and self._backtest
         # Dry-run/live: `custom_exit` takes a take-profit that a candle's high reached between
         # two loops of the bot (freqtrade calls it only with exit signals on; there are none)
         if self._persist:
@@ -326,8 +326,29 @@ class BotpyStrategy(IStrategy):
         self.guards.refresh(current_time)
         if self._persist and self.config.get("order_types", {}).get("stoploss_on_exchange"):
             self.name_exchange_stop_exits()
+        if self._backtest and self._callbacks_on["use_custom_stoploss"]:
+            for trade in Trade.get_open_trades():
+                self.place_ladder_at_open(trade, current_time)
         if self._skip_idle:
             self.switch_idle_callbacks(Trade.get_open_trades(), current_time)
+
+    def place_ladder_at_open(self, trade: Trade, now: datetime) -> None:
+        """Backtests: freqtrade calls `custom_stoploss` on a candle only while the trade's stop
+        is below the candle's low (`dir_correct` in `ft_stoploss_adjust`). On a candle that falls
+        through the stop in place, the ladder's level from the candles closed before it is then
+        never placed, and the trade leaves at the older, lower stop; a bot places that level at
+        its first loop of the candle and leaves there. Here, at the candle's open, the ladder's
+        stop is placed as freqtrade places it (the ratio at the candle's high), before
+        freqtrade checks the candle's low against it."""
+        candles = self._candles.get(trade.pair)
+        bar = candles.high_low_at(now) if candles is not None else None
+        if bar is None or trade.stop_loss < bar[1] or self.facts(trade) is None:
+            return  # no candle, or freqtrade places the stop itself
+        high = bar[0]
+        ratio = self.custom_stoploss(trade.pair, trade, now, high, trade.calc_profit_ratio(high),
+                                     False)
+        if ratio is not None:
+            trade.adjust_stop_loss(high, ratio)
 
     def name_exchange_stop_exits(self) -> None:
         """Live with `stoploss_on_exchange`: freqtrade names the exit of a filled exchange stop
@@ -744,6 +765,9 @@ class BotpyRandomControl(BotpyStrategy):
         super().bot_start(**kwargs)
 
     def populate_entry_trend(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
+        # only the rows freqtrade trades: its start-up candles come before the test window
+        tradable = dataframe["date"] >= (dataframe["date"].iloc[0]
+                                         + timedelta(minutes=self.startup_candle_count))
         dataframe["entry_tag"] = random_entries(dataframe["entry_tag"], dataframe["trend_up_4h"],
-                                                metadata["pair"], self.control_draw)
+                                                metadata["pair"], self.control_draw, tradable)
         return super().populate_entry_trend(dataframe, metadata)

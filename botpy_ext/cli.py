@@ -64,7 +64,8 @@ def simulator(datadir: Path, log: Path, *options: str, base_url: str = DEFAULT_B
     duration of the block."""
     if simulator_answers(base_url):
         raise LaunchError(f"port of {base_url} is taken by another simulator or program; "
-                          "stop it first, or give this run another port with --sim-port N")
+                          "stop it first, or give this run another port (botpy trade, backtest, "
+                          "hyperopt and lookahead take --sim-port N)")
     log.parent.mkdir(parents=True, exist_ok=True)
     port = base_url.rsplit(":", 1)[1]
     with log.open("w") as out:

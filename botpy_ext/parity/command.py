@@ -98,7 +98,7 @@ def parity(args: argparse.Namespace, userdir: Path, python_bin: Path) -> int:
     (out / "report.json").write_text(json.dumps(report, indent=1))
     print(render(report))
     print(f"\nReport: {out / 'report.json'}")
-    failed = compare.Targets().failures(compare.Summary(**report["summary"]))
+    failed = report["targets_failed"]
     return 1 if args.check and failed else 0
 
 
@@ -109,6 +109,8 @@ def build_report(window: Window, args: argparse.Namespace, faults: Faults, virtu
         [compare.TradeRecord.from_freqtrade(t) for t in virtual.trades],
         compare.refusals_in(virtual.log), compare.refusals_in(backtest.log))
     summary = compare.summarise(rows, backtest.starting_balance)
+    failed = compare.Targets().failures(summary) + (
+        [] if checked.intact else [f"integrity: {checked.as_dict()}"])
     return {
         "window": {"datadir": str(window.datadir), "start": window.start.isoformat(),
                    "end": window.end.isoformat(), "hours": window.hours},
@@ -117,7 +119,7 @@ def build_report(window: Window, args: argparse.Namespace, faults: Faults, virtu
         "faults": faults.as_dict(),
         "configs": list(args.config),
         "summary": summary.as_dict(),
-        "targets_failed": compare.Targets().failures(summary),
+        "targets_failed": failed,
         "integrity": checked.as_dict(),
         "fail_closed": compare.fail_closed(virtual.log),
         "virtual": virtual.notes,

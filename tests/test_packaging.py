@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import subprocess
 
@@ -79,6 +80,7 @@ class TestSecrets:
 
 
 def test_live_mode_refuses_to_start_without_exchange_keys(tmp_path):
+    shutil.copytree(CONFIG_DIR, tmp_path / "config")  # the project's configs
     env = {k: v for k, v in os.environ.items() if not k.startswith("FREQTRADE__")}
     result = subprocess.run(
         [str(BIN / "botpy"), "--userdir", str(tmp_path), "trade", "live"],

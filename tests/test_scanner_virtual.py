@@ -77,7 +77,9 @@ def dashboard(scanner_bot):
     # a pair of the whitelist, once analysed: the strategy refuses an entry on a pair it has
     # not analysed (no ATR to place the stop from), so the first tries may be refused
     # (a pair with an open trade would take the order as a scale-in of that trade)
-    trading = {trade["pair"] for trade in scanner_bot.get("status").json()}
+    # not the ignition pair either: its own signal can enter it in the loop that takes the forced
+    # entry, and freqtrade's API thread and bot loop then open two trades of one pair
+    trading = {trade["pair"] for trade in scanner_bot.get("status").json()} | {IGNITION_PAIR}
     pair = next(p for p in scanner_bot.get("whitelist").json()["whitelist"] if p not in trading)
     tries = []
 

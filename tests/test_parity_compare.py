@@ -103,15 +103,17 @@ def test_a_scale_in_on_one_side_only_is_not_the_same_entry():
     assert not rows[0].entry_identical and rows[0].exit_same
 
 
-def test_a_matched_trade_whose_profit_differs_is_not_the_same_exit():
+def test_a_matched_trade_whose_profit_differs_is_named_and_counted():
     """Same reason and exit candle, but a backtest that left at an older stop: the profit says
-    so (Ignition's DOGE trade of the dense window, +0.68 % against +1.28 %)."""
+    so (Ignition's DOGE trade of the dense window, +0.68 % against +1.28 %), and the gap
+    counts in the summed gap."""
     rows = compare.compare(records(trade(profit=0.68)), records(trade(profit=1.28)))
-    assert rows[0].entry_identical and not rows[0].exit_same
+    assert rows[0].entry_identical and rows[0].exit_same
     assert rows[0].differences == ["profit +0.68 % backtest, +1.28 % Virtual (0.60 points "
                                    "apart)"]
+    assert compare.summarise(rows, 100.0).profit_gap_gross_pp == pytest.approx(0.6)
     close = compare.compare(records(trade(profit=0.68)), records(trade(profit=0.80)))
-    assert close[0].exit_same
+    assert close[0].differences == []
 
 
 def test_profit_gaps_that_cancel_out_still_count():

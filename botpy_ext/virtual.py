@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from botpy_ext.simulator.timeframes import ms_text
+from botpy_ext.simulator.timeframes import INTERVAL_MS, ms_text
 
 logger = logging.getLogger("botpy")
 
@@ -109,7 +109,7 @@ def write_state(path: Path, state: ReplayState) -> None:
 # candles (rebuilt from the 1m series on the served grid) are the dataset's own; it then starts
 # up to 4 h before --start.
 REPLAY_ALIGN = "4h"
-REPLAY_ALIGN_MS = 4 * 3_600_000
+REPLAY_ALIGN_MS = INTERVAL_MS[REPLAY_ALIGN]
 
 
 def replay_options(start: str | None, path: Path | None, datadir: Path) -> list[str]:

@@ -41,10 +41,10 @@ def free_port() -> int:
 
 
 def spawn_simulator(datadir: Path, port: int, extra: tuple[str, ...] | list[str],
-                    out=subprocess.DEVNULL) -> subprocess.Popen:
+                    out=subprocess.DEVNULL, env: dict[str, str] | None = None) -> subprocess.Popen:
     return subprocess.Popen(
         [str(BIN / "botpy-sim"), "serve", "--datadir", str(datadir), "--port", str(port), *extra],
-        stdout=out, stderr=subprocess.STDOUT,
+        stdout=out, stderr=subprocess.STDOUT, env=None if env is None else os.environ | env,
     )
 
 
@@ -52,8 +52,8 @@ ADDRESS_IN_USE = 3  # uvicorn's exit status when the port it was given is taken
 
 
 def started_simulator(datadir: Path, port: int, extra: tuple[str, ...] | list[str],
-                      proc: subprocess.Popen, out=subprocess.DEVNULL
-                      ) -> tuple[subprocess.Popen, str]:
+                      proc: subprocess.Popen, out=subprocess.DEVNULL,
+                      env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
     """Waits until the spawned simulator answers. The port comes from `free_port()`, and another
     process can take it while the simulator loads its data; then it exits with ADDRESS_IN_USE
     and is started again on another port (at most twice). Returns the process and its URL."""
@@ -64,20 +64,21 @@ def started_simulator(datadir: Path, port: int, extra: tuple[str, ...] | list[st
         if proc.poll() != ADDRESS_IN_USE:
             break
         port = free_port()
-        proc = spawn_simulator(datadir, port, extra, out)
+        proc = spawn_simulator(datadir, port, extra, out, env)
     assert proc.poll() is None, f"simulator exited with {proc.returncode}"
     return proc, base
 
 
 @contextmanager
-def running_simulator(datadir: Path, *extra: str, log: Path | None = None) -> Iterator[str]:
-    """A `botpy-sim serve` process on a free port; yields its base URL, stops it with SIGTERM
-    and checks that it exits cleanly."""
+def running_simulator(datadir: Path, *extra: str, log: Path | None = None,
+                      env: dict[str, str] | None = None) -> Iterator[str]:
+    """A `botpy-sim serve` process on a free port (`env` added to its environment); yields its
+    base URL, stops it with SIGTERM and checks that it exits cleanly."""
     port = free_port()
     out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
-    proc = spawn_simulator(datadir, port, extra, out)
+    proc = spawn_simulator(datadir, port, extra, out, env)
     try:
-        proc, base = started_simulator(datadir, port, extra, proc, out)
+        proc, base = started_simulator(datadir, port, extra, proc, out, env)
         yield base
     finally:
         proc.send_signal(signal.SIGTERM)

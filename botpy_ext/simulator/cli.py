@@ -1,6 +1,8 @@
 """`botpy-sim`: serve a datadir as an offline Binance, or generate the synthetic market.
 
     botpy-sim serve --datadir DIR [--port 8765] [--clock replay --start 2024-01-20T12:00]
+    BOTPY_SIM_API_KEY=… BOTPY_SIM_API_SECRET=… botpy-sim serve --datadir DIR --clock replay \
+        --account USDT=1000          # a spot account too: Live mode's signed endpoints
     botpy-sim generate --seed 7 --days 75 --out DIR [--no-episodes | --dense]
 """
 
@@ -9,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 from datetime import UTC, datetime
@@ -16,10 +19,12 @@ from pathlib import Path
 
 import uvicorn
 
+from botpy_ext.simulator.account import Account
 from botpy_ext.simulator.clock import Clock, frozen_clock, replay_clock, static_clock
 from botpy_ext.simulator.dataset import DatasetError, PairData, load_datadir
 from botpy_ext.simulator.faults import FAULT_SWITCHES, Faults
 from botpy_ext.simulator.orderbook import BookModel
+from botpy_ext.simulator.private_api import Credentials
 from botpy_ext.simulator.server import SimulatorState, create_app
 from botpy_ext.simulator.timeframes import DAY_MS, INTERVAL_MS, ms_text
 from botpy_ext.simulator.view import MarketView
@@ -66,6 +71,43 @@ def build_clock(args: argparse.Namespace, pairs: dict[str, PairData]) -> Clock:
 
 
 FEAR_GREED_FILE = "fear_greed.json"
+KEY_VARIABLES = ("BOTPY_SIM_API_KEY", "BOTPY_SIM_API_SECRET")
+
+
+def parse_balances(text: str) -> dict[str, float]:
+    """`USDT=1000,BTC=0.5` -> {"USDT": 1000.0, "BTC": 0.5}."""
+    balances = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        asset, _, amount = part.partition("=")
+        try:
+            value = float(amount)
+        except ValueError:
+            value = -1.0
+        if not asset.strip().isalnum() or not value >= 0:
+            raise argparse.ArgumentTypeError(f"expected ASSET=AMOUNT[,…] with amounts >= 0, "
+                                             f"got {text!r}")
+        balances[asset.strip().upper()] = value
+    if not balances:
+        raise argparse.ArgumentTypeError("expected ASSET=AMOUNT[,…], e.g. USDT=1000")
+    return balances
+
+
+def build_account(args: argparse.Namespace, pairs: dict[str, PairData],
+                  env: dict[str, str]) -> tuple[Account | None, Credentials | None]:
+    """The spot account of `--account`, with the keys from the environment; (None, None)
+    without it."""
+    if args.account is None:
+        return None, None
+    if args.clock not in ("replay", "wall"):
+        raise ValueError("--account needs a market that moves: --clock replay or wall")
+    missing = [name for name in KEY_VARIABLES if not env.get(name)]
+    if missing:
+        raise ValueError(f"--account: set {' and '.join(missing)} (the key and secret the bot "
+                         "signs with, as FREQTRADE__EXCHANGE__KEY / __SECRET)")
+    coarse = sorted(p.pair for p in pairs.values() if p.base_interval != "1m")
+    if coarse:
+        raise ValueError(f"--account matches orders on 1m candles: {', '.join(coarse)} have none")
+    return Account.with_balances(args.account), Credentials(*(env[n] for n in KEY_VARIABLES))
 
 
 def load_fear_greed(path: Path) -> list[dict] | None:
@@ -99,12 +141,13 @@ def serve(args: argparse.Namespace) -> int:
         if args.clock in ("replay", "frozen"):
             check_inside(clock, pairs)
         fear_greed = load_fear_greed(Path(args.datadir) / FEAR_GREED_FILE)
+        account, credentials = build_account(args, pairs, dict(os.environ))
     except (DatasetError, ValueError) as exc:
         logger.error("%s", exc)
         return 2
     state = SimulatorState(
         MarketView(pairs, clock), faults=faults, book=BookModel(depth_minutes=args.book_depth),
-        fear_greed=fear_greed,
+        fear_greed=fear_greed, account=account, credentials=credentials,
     )
     describe_start(state, args)
     config = uvicorn.Config(
@@ -129,6 +172,9 @@ def describe_start(state: SimulatorState, args: argparse.Namespace) -> None:
                     now.isoformat(), len(state.view.pairs), where, clock.offset_ms / 3_600_000)
     else:
         logger.info("Serving %d pairs (static clock) at %s", len(state.view.pairs), where)
+    if state.account is not None:
+        logger.info("Spot account with %s (signed endpoints served)", ", ".join(
+            f"{free:g} {asset}" for asset, (free, _) in sorted(state.account.balances.items())))
 
 
 def generate(args: argparse.Namespace) -> int:
@@ -188,6 +234,10 @@ def add_serve_parser(commands) -> None:
                      help="replay/frozen: keep dataset bins of this interval intact (replay, "
                      "default 1m: the start rounds down; frozen, default 4h: served times lag "
                      "the wall clock by less than this)")
+    srv.add_argument("--account", type=parse_balances, default=None, metavar="ASSET=AMOUNT,…",
+                     help="open a spot account with these balances and serve the signed "
+                     "endpoints Live mode uses (orders, balances, trades); the key and secret "
+                     "come from BOTPY_SIM_API_KEY and BOTPY_SIM_API_SECRET")
     srv.add_argument("--book-depth", type=float, default=BookModel.depth_minutes,
                      help="order book: minutes of mean volume within one sigma of the best price")
     for name, (low, high, description) in FAULT_SWITCHES.items():

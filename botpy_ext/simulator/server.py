@@ -4,7 +4,8 @@ Serves what ccxt's `binance` class asks for on public endpoints: exchangeInfo, k
 ticker/24hr, ticker/price, ticker/bookTicker, depth, avgPrice, time, ping. Bad requests get
 Binance's error bodies (`{"code": -1121, "msg": "Invalid symbol."}`) and a log line; an
 unexpected failure is logged with its traceback and answered with code -1000, never a traceback.
-Admin endpoints under /_sim/ report the clock and switch faults at run time.
+Admin endpoints under /_sim/ report the clock and switch faults at run time. With an account
+(`--account`), the signed spot endpoints Live mode needs are served too (`private_api`).
 """
 
 from __future__ import annotations
@@ -19,10 +20,13 @@ import numpy as np
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from botpy_ext.simulator.account import Account
 from botpy_ext.simulator.candles import CLOSE, HIGH, LOW, OPEN, VOLUME, Candles
+from botpy_ext.simulator.errors import BinanceError
 from botpy_ext.simulator.exchange_info import exchange_info, fmt, symbol_info
 from botpy_ext.simulator.faults import Faults, dropped_candles
 from botpy_ext.simulator.orderbook import BookModel, OrderBook, synth_book
+from botpy_ext.simulator.private_api import Credentials, add_private_routes
 from botpy_ext.simulator.timeframes import INTERVAL_MS, bin_length_ms
 from botpy_ext.simulator.view import MarketView
 
@@ -34,12 +38,6 @@ KLINES_DEFAULT = 500
 MEAN_TRADE_USDT = 250.0  # sets the trade count reported with each candle
 
 
-class BinanceError(Exception):
-    def __init__(self, status: int, code: int, msg: str) -> None:
-        super().__init__(msg)
-        self.status, self.code, self.msg = status, code, msg
-
-
 @dataclass
 class SimulatorState:
     view: MarketView
@@ -48,6 +46,9 @@ class SimulatorState:
     rng: random.Random = field(default_factory=lambda: random.Random(0))
     # Fear & Greed rows (alternative.me format, any order) served at /fng/; None: not served
     fear_greed: list[dict] | None = None
+    # a spot account for Live mode (`--account`); None: public market data only
+    account: Account | None = None
+    credentials: Credentials | None = None
 
 
 # ---- request parameters -------------------------------------------------------------------
@@ -187,6 +188,8 @@ def create_app(state: SimulatorState) -> FastAPI:
     app.state.sim = state
     install_error_handlers(app)
     install_fault_middleware(app)
+    if state.account is not None:
+        add_private_routes(app, state, known_symbol, order_book)
     add_market_routes(app, state)
     add_fear_greed_route(app, state)
     add_admin_routes(app, state)

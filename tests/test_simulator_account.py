@@ -1,0 +1,163 @@
+"""The simulator's spot account (`botpy_ext/simulator/account.py`) on hand-built books and
+candles: fills, the commission, locked funds, resting orders reached by the replayed price, and
+the stop-limit sell that Live mode keeps on the exchange."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from botpy_ext.simulator.account import (
+    COMMISSION,
+    Account,
+    Market,
+    Order,
+    OrderRefused,
+    first_reach,
+    walk,
+)
+from botpy_ext.simulator.candles import Candles
+
+T0 = 1_700_000_040_000  # a minute's start (ms)
+MINUTE = 60_000
+BIDS = np.array([[99.9, 1.0], [99.8, 2.0], [99.7, 5.0]])
+ASKS = np.array([[100.0, 1.0], [100.1, 2.0], [100.2, 5.0]])
+
+
+def candles(*rows: tuple[float, float, float, float]) -> Candles:
+    """1m candles from T0 on: (open, high, low, close) each, volume 10."""
+    ohlcv = np.array([[*row, 10.0] for row in rows], dtype=float)
+    return Candles(T0 + MINUTE * np.arange(len(rows), dtype=np.int64), ohlcv)
+
+
+def market(bars: Candles) -> Market:
+    """The book above, the candles, "now" half-way through the last candle."""
+    return Market(BIDS, ASKS, bars, int(bars.open_ms[-1]) + 30_000)
+
+
+def order(side: str, kind: str, quantity: float, price: float = 0.0, stop: float = 0.0,
+          placed_ms: int = T0 + 30_000, low: float = 99.8, high: float = 100.2) -> Order:
+    return Order(0, "client-1", "SOLUSDT", "SOL", "USDT", side, kind, quantity, price, stop,
+                 "GTC", placed_ms, low, high)
+
+
+FLAT = candles((100, 100.2, 99.8, 100))
+
+
+def test_walk_takes_the_book_level_by_level():
+    assert walk(ASKS, 1.0) == 100.0
+    assert walk(ASKS, 2.0) == pytest.approx((100.0 + 100.1) / 2)
+    assert walk(ASKS, 9.0) is None  # more than the book holds
+
+
+def test_a_market_buy_pays_the_ask_and_the_commission_in_the_coin():
+    account = Account.with_balances({"USDT": 1000})
+    done = account.place(order("BUY", "MARKET", 2.0), market(FLAT))
+    assert done.status == "FILLED" and done.order_id == 1
+    [fill] = done.fills
+    assert fill.price == pytest.approx(100.05) and fill.commission_asset == "SOL"
+    assert fill.commission == pytest.approx(2.0 * COMMISSION)
+    assert account.balances["USDT"] == [pytest.approx(1000 - 200.1), 0.0]
+    assert account.balances["SOL"] == [pytest.approx(2.0 * (1 - COMMISSION)), 0.0]
+
+
+def test_a_sell_pays_the_commission_in_usdt():
+    account = Account.with_balances({"SOL": 1.0})
+    done = account.place(order("SELL", "MARKET", 1.0), market(FLAT))
+    assert done.fills[0].price == 99.9 and done.fills[0].commission_asset == "USDT"
+    assert account.balances["USDT"][0] == pytest.approx(99.9 * (1 - COMMISSION))
+    assert account.balances["SOL"] == [0.0, 0.0]
+
+
+def test_more_than_the_free_balance_is_refused_and_nothing_moves():
+    account = Account.with_balances({"USDT": 150})
+    with pytest.raises(OrderRefused, match="insufficient balance") as refused:
+        account.place(order("BUY", "MARKET", 2.0), market(FLAT))
+    assert refused.value.code == -2010
+    with pytest.raises(OrderRefused, match="insufficient balance"):
+        account.place(order("SELL", "LIMIT", 1.0, price=101), market(FLAT))
+    assert account.balances == {"USDT": [150.0, 0.0]} and not account.orders
+
+
+def test_a_resting_limit_buy_locks_its_cost_and_fills_when_the_price_comes_down():
+    account = Account.with_balances({"USDT": 1000})
+    resting = account.place(order("BUY", "LIMIT", 1.0, price=99.0), market(FLAT))
+    assert resting.status == "NEW" and account.balances["USDT"] == [901.0, 99.0]
+    # the placement candle's low (99.8) was known; the next candle stays above 99
+    later = candles((100, 100.2, 99.8, 100), (100, 100.1, 99.2, 99.5))
+    account.match("SOLUSDT", market(later))
+    assert resting.is_open
+    fell = candles((100, 100.2, 99.8, 100), (100, 100.1, 99.2, 99.5), (99.5, 99.6, 98.7, 99))
+    account.match("SOLUSDT", market(fell))
+    assert resting.status == "FILLED" and resting.fills[0].price == 99.0
+    assert resting.fills[0].is_maker and resting.fills[0].time_ms == T0 + 2 * MINUTE
+    assert account.balances["USDT"] == [901.0, 0.0]
+    assert account.balances["SOL"][0] == pytest.approx(1 - COMMISSION)
+
+
+def test_a_marketable_limit_fills_at_the_book_price():
+    account = Account.with_balances({"USDT": 1000})
+    done = account.place(order("BUY", "LIMIT", 1.0, price=100.5), market(FLAT))
+    assert done.status == "FILLED" and done.fills[0].price == 100.0  # the ask, not the limit
+    assert account.balances["USDT"] == [pytest.approx(900.0), 0.0]  # the rest unlocked
+
+
+def test_cancel_returns_the_locked_funds_and_a_second_cancel_is_refused():
+    account = Account.with_balances({"SOL": 2.0})
+    resting = account.place(order("SELL", "LIMIT", 2.0, price=105), market(FLAT))
+    assert account.balances["SOL"] == [0.0, 2.0]
+    account.cancel(resting, T0 + MINUTE)
+    assert resting.status == "CANCELED" and account.balances["SOL"] == [2.0, 0.0]
+    with pytest.raises(OrderRefused, match="Unknown order"):
+        account.cancel(resting, T0 + MINUTE)
+
+
+def stop_order(account: Account, stop: float = 98.0, limit: float = 97.0) -> Order:
+    return account.place(order("SELL", "STOP_LOSS_LIMIT", 1.0, price=limit, stop=stop),
+                         market(FLAT))
+
+
+def test_a_stop_that_would_trigger_at_once_is_refused():
+    account = Account.with_balances({"SOL": 1.0})
+    with pytest.raises(OrderRefused, match="trigger immediately"):
+        stop_order(account, stop=100.5, limit=99)
+
+
+def test_a_stop_sells_at_its_stop_price_when_the_market_trades_through_it():
+    account = Account.with_balances({"SOL": 1.0})
+    stop = stop_order(account)
+    assert account.balances["SOL"] == [0.0, 1.0]
+    account.match("SOLUSDT", market(candles((100, 100.2, 99.8, 100), (100, 100, 98.5, 99))))
+    assert stop.is_open and not stop.triggered
+    account.match("SOLUSDT", market(candles((100, 100.2, 99.8, 100), (100, 100, 98.5, 99),
+                                            (99, 99.1, 95.0, 96))))
+    assert stop.status == "FILLED" and stop.fills[0].price == 98.0
+    assert not stop.fills[0].is_maker and stop.fills[0].time_ms == T0 + 2 * MINUTE
+    assert account.balances["SOL"] == [0.0, 0.0]
+    assert account.balances["USDT"][0] == pytest.approx(98.0 * (1 - COMMISSION))
+
+
+def test_a_stop_gapped_through_sells_at_the_open_or_waits_below_its_limit():
+    account = Account.with_balances({"SOL": 2.0})
+    near = stop_order(account, stop=98.0, limit=97.0)
+    account.match("SOLUSDT", market(candles((100, 100.2, 99.8, 100), (97.5, 97.6, 97.2, 97.4))))
+    assert near.status == "FILLED" and near.fills[0].price == 97.5  # opened below the stop
+    # placed during the next candle, lower: the market then opens below its limit
+    far = account.place(order("SELL", "STOP_LOSS_LIMIT", 1.0, price=95.5, stop=96.0,
+                              placed_ms=T0 + MINUTE + 30_000, low=97.2, high=97.6), market(FLAT))
+    gap = candles((100, 100.2, 99.8, 100), (97.5, 97.6, 97.2, 97.4), (95, 95.4, 94, 95))
+    account.match("SOLUSDT", market(gap))
+    assert far.triggered and far.is_open  # triggered, but the market is below its limit
+    back = candles((100, 100.2, 99.8, 100), (97.5, 97.6, 97.2, 97.4), (95, 95.4, 94, 95),
+                   (95, 95.6, 95, 95.2))
+    account.match("SOLUSDT", market(back))
+    assert far.status == "FILLED" and far.fills[0].price == 95.5 and far.fills[0].is_maker
+    assert far.fills[0].time_ms == T0 + 3 * MINUTE
+
+
+def test_in_the_placement_candle_only_a_new_extreme_counts():
+    bars = candles((100, 100.2, 97.0, 100))  # this candle had been at 97 before the order
+    placed = order("SELL", "STOP_LOSS_LIMIT", 1.0, price=96.0, stop=98.0, low=97.0)
+    assert first_reach(bars, placed, "low", 98.0, placed.placed_ms) is None
+    lower = candles((100, 100.2, 96.5, 100))  # a new low after the placement
+    assert first_reach(lower, placed, "low", 98.0, placed.placed_ms) == (0, placed.placed_ms)

@@ -158,12 +158,14 @@ def test_status_forceexit_entries_and_the_cooldown_after_the_exit(telegram_bot):
     assert ENTRY_TAG in status.text and status.error is None
     trade_id = telegram_bot.open_trade()["trade_id"]
     exited = command(telegram_bot, f"/forceexit {trade_id}",
-                     lambda s: "Exit Reason" in s.text and TRADE_PAIR in s.text, timeout=60)
-    assert "force_exit" in exited.text and exited.error is None
+                     lambda s: "Exited" in s.text and TRADE_PAIR in s.text, timeout=60)
+    assert "*Exit Reason:* `force_exit`" in exited.text and exited.error is None
     wait_until(lambda: telegram_bot.open_trade() is None
                and not telegram_bot.get("status").json(), 60, interval=1)
-    entries = command(telegram_bot, "/entries", lambda s: ENTRY_TAG in s.text)
-    assert entries.error is None and "(1)" in entries.text  # one closed trade of the setup
+    # (the exit messages name the tag too, and may still be on their way: wait for the table)
+    entries = command(telegram_bot, "/entries", lambda s: "Entry Tag Performance" in s.text)
+    assert entries.error is None and f"{ENTRY_TAG}\t" in entries.text
+    assert "(1)" in entries.text  # one closed trade of the setup
     # the pair's cooldown refuses a new entry; its message parses although the name has a "_"
     start = telegram_bot.stub.count()
     assert not force_entry(telegram_bot, TRADE_PAIR).ok

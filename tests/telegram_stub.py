@@ -9,11 +9,13 @@ bot calls (getMe, deleteWebhook, getUpdates, sendMessage). Nothing inside freqtr
 python-telegram-bot is replaced; only the network's far end is.
 
 It behaves like Telegram where BOTPY depends on it:
-- a message with a `parse_mode` is parsed as Telegram parses it, and refused with Telegram's
-  error when it cannot be (`Bad Request: can't parse entities: …`): the parsers follow the Bot
-  API's rules for `Markdown` (legacy) and `HTML`, as TDLib implements them;
+- a `Markdown` (legacy) message is parsed as TDLib's parse_markdown does and refused with
+  Telegram's error when an entity does not end (`Bad Request: can't parse entities: Can't find
+  end of the entity starting at byte offset N`); an `HTML` message must use Telegram's tags,
+  closed in order (the error texts are close to Telegram's, not always the same; attributes are
+  not checked); `MarkdownV2` is accepted unchecked; another parse mode is refused;
 - a message to another chat is refused (`chat not found`), a wrong token gets 401, a text over
-  4096 characters `message is too long`;
+  4096 characters (counted before parsing) `message is too long`;
 - `send_command("/locks")` is a message from the configured chat, delivered to the bot's next
   getUpdates with the bot-command entity Telegram adds.
 """
@@ -96,7 +98,7 @@ def check_html(text: str) -> None:
         close = data.find(b">", i)
         if close < 0:
             raise EntityError(f"can't parse entities: Unclosed start tag at byte offset {i}")
-        tag = data[i + 1:close].decode()
+        tag = data[i + 1:close].decode().lower()  # Telegram reads tag names in any case
         if tag.startswith("/"):
             name = tag[1:].strip()
             if not stack or (name and stack[-1] != name):
@@ -116,7 +118,8 @@ def check_html(text: str) -> None:
                           f"\"{stack[-1]}\"")
 
 
-PARSERS = {"markdown": check_markdown, "html": check_html}
+PARSERS = {"markdown": check_markdown, "html": check_html,
+           "markdownv2": lambda text: None}  # accepted unchecked (freqtrade's /logs, /tg_info)
 
 
 # ---- a certificate authority and api.telegram.org's certificate ------------------------------
@@ -230,7 +233,7 @@ class BotApiState:
             try:
                 PARSERS[mode.lower()](text)
             except KeyError:
-                error = f"unsupported parse_mode {mode}"
+                error = "unsupported parse_mode"
             except EntityError as parse_error:
                 error = str(parse_error)
         with self.changed:

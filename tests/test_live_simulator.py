@@ -66,14 +66,34 @@ def write_market(datadir: Path) -> None:
         frame.to_feather(datadir / f"{pair.replace('/', '_')}-1m.feather")
 
 
+SIM_ENV = {"BOTPY_SIM_API_KEY": KEY, "BOTPY_SIM_API_SECRET": SECRET}
+
+
 @pytest.fixture(scope="module")
-def live_bot(tmp_path_factory, userdir):
+def market_dir(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("live-market") / "market"
+    write_market(path)
+    return path
+
+
+def client(base: str, key: str = KEY, secret: str = SECRET) -> ccxt.binance:
+    return ccxt.binance({**simulator_exchange(base)["ccxt_config"], "apiKey": key,
+                         "secret": secret})
+
+
+def wall_time(base: str, moment: pd.Timestamp) -> float:
+    """When the replay shows dataset time `moment` (wall clock, s): the replay's offset is a
+    whole number of minutes, so it starts up to a minute before its --start."""
+    offset_ms = requests.get(f"{base}/_sim/status", timeout=10).json()["offset_ms"]
+    return (moment.value // 1_000_000 + offset_ms) / 1000
+
+
+@pytest.fixture(scope="module")
+def live_bot(market_dir, tmp_path_factory, userdir):
     tmp = tmp_path_factory.mktemp("live")
-    write_market(tmp / "market")
-    sim_env = {"BOTPY_SIM_API_KEY": KEY, "BOTPY_SIM_API_SECRET": SECRET}
-    with running_simulator(tmp / "market", "--clock", "replay", "--start",
+    with running_simulator(market_dir, "--clock", "replay", "--start",
                            (FALL - LEAD).isoformat(), "--account", "USDT=1000",
-                           log=tmp / "sim.log", env=sim_env) as base:
+                           log=tmp / "sim.log", env=SIM_ENV) as base:
         port = free_port()
         config = overlay_config(
             tmp, "live", base, pairs=PAIRS, guards=GUARDS_OFF,
@@ -82,12 +102,8 @@ def live_bot(tmp_path_factory, userdir):
         bot = TradingBot(config, userdir, port, tmp / "bot.log", "SOL/USDT",
                          secrets=TEST_SECRETS | {"FREQTRADE__EXCHANGE__KEY": KEY,
                                                  "FREQTRADE__EXCHANGE__SECRET": SECRET})
-        bot.base = base
-        bot.exchange = ccxt.binance({**simulator_exchange(base)["ccxt_config"], "apiKey": KEY,
-                                     "secret": SECRET})
-        started = time.time()  # the replay started just now
-        bot.rise_at = started + (LEAD - (FALL - RISE)).total_seconds()
-        bot.fall_at = started + LEAD.total_seconds()
+        bot.base, bot.exchange, bot.sim_log = base, client(base), tmp / "sim.log"
+        bot.rise_at, bot.fall_at = wall_time(base, RISE), wall_time(base, FALL)
         try:
             bot.start()
             wait_until(lambda: bot.last_candle() is not None, 120, interval=1)
@@ -99,6 +115,12 @@ def live_bot(tmp_path_factory, userdir):
 def stop_orders(bot: TradingBot) -> list[dict]:
     return [o for o in bot.exchange.fetch_open_orders("SOL/USDT")
             if o["info"]["type"] == "STOP_LOSS_LIMIT"]
+
+
+def bot_stop_orders(bot: TradingBot, trade_id: int) -> list[dict]:
+    """The open stop-loss orders the bot's database holds for the trade."""
+    return [o for o in bot.get(f"trade/{trade_id}").json()["orders"]
+            if o["ft_order_side"] == "stoploss" and o["is_open"]]
 
 
 def test_live_entry_stop_on_the_exchange_restart_raise_and_fill(live_bot):
@@ -127,8 +149,9 @@ def test_live_entry_stop_on_the_exchange_restart_raise_and_fill(live_bot):
     bot.start()
     wait_until(lambda: bot.open_trade() is not None, 60, interval=1)
     time.sleep(10)  # a few bot loops after the restart
-    assert [o["id"] for o in stop_orders(bot)] == [stop["id"]]
     assert time.time() < bot.rise_at, "the restart took longer than the replay's lead"
+    assert [o["id"] for o in stop_orders(bot)] == [stop["id"]]
+    assert [o["order_id"] for o in bot_stop_orders(bot, trade["trade_id"])] == [stop["id"]]
 
     # the rise: the ladder's higher stop replaces the one on the exchange (one stop order)
     def moved_up() -> bool:
@@ -153,23 +176,76 @@ def test_live_entry_stop_on_the_exchange_restart_raise_and_fill(live_bot):
     closed = bot.get(f"trade/{closed['trade_id']}").json()
     assert closed["close_rate"] == pytest.approx(filled["average"])
     assert filled["average"] == pytest.approx(raised["triggerPrice"], rel=2e-3)
-    # the account and the bot's wallet agree; only dust of the coin is left
+    # the account's USDT moved by the trade's profit (its coin dust aside); a gain was kept
     account = bot.exchange.fetch_balance()
-    assert account["SOL"]["total"] < 0.01
-    wallet = {row["currency"]: row for row in bot.get("balance").json()["currencies"]}
-    assert wallet["USDT"]["balance"] == pytest.approx(account["USDT"]["total"], abs=0.01)
-    assert closed["close_rate"] > closed["open_rate"]  # the raised stop kept a gain
+    dust = account["SOL"]["total"]
+    assert dust < 0.01
+    assert account["USDT"]["total"] - 1000 == pytest.approx(
+        closed["profit_abs"], abs=dust * closed["open_rate"] + 0.01)
+    assert closed["close_rate"] > closed["open_rate"]
+    # no order was refused on the way: no second stop tried beside the first (the coins were
+    # locked by it), no stop placed under the price
+    assert "-2010" not in bot.sim_log.read_text()
 
 
-def test_the_account_refuses_a_wrong_key_secret_or_stale_timestamp(live_bot):
-    """Binance's checks on a signed request, as ccxt and a hand-made request meet them."""
-    config = simulator_exchange(live_bot.base)["ccxt_config"]
+# ---- the account's signed API as ccxt meets it (no bot) ---------------------------------------
+
+@pytest.fixture(scope="module")
+def account_sim(market_dir, tmp_path_factory):
+    log = tmp_path_factory.mktemp("account") / "sim.log"
+    with running_simulator(market_dir, "--clock", "replay", "--start",
+                           (FALL - LEAD).isoformat(), "--account", "USDT=1000",
+                           log=log, env=SIM_ENV) as base:
+        yield base
+
+
+def test_orders_through_ccxt_fill_rest_cancel_and_refuse_like_binance(account_sim):
+    exchange = client(account_sim)
+    exchange.load_markets()
+    bought = exchange.create_order("SOL/USDT", "market", "buy", 1.0)
+    assert bought["status"] == "closed" and bought["filled"] == 1.0
+    assert bought["fee"] == {"currency": "SOL", "cost": pytest.approx(0.001)}
+    assert exchange.fetch_balance()["SOL"]["free"] == pytest.approx(0.999)
+    [trade] = exchange.fetch_my_trades("SOL/USDT")
+    assert trade["order"] == bought["id"] and trade["takerOrMaker"] == "taker"
+    # a limit sell far above the market rests, its coins locked; cancelled once, not twice
+    resting = exchange.create_order("SOL/USDT", "limit", "sell", 0.5, 150.0)
+    assert resting["status"] == "open"
+    assert exchange.fetch_balance()["SOL"]["used"] == pytest.approx(0.5)
+    assert [o["id"] for o in exchange.fetch_open_orders("SOL/USDT")] == [resting["id"]]
+    assert exchange.cancel_order(resting["id"], "SOL/USDT")["status"] == "canceled"
+    with pytest.raises(ccxt.OrderNotFound):
+        exchange.cancel_order(resting["id"], "SOL/USDT")
+    # a stop above the price: Binance's "would trigger immediately", which freqtrade turns
+    # into an emergency exit
+    with pytest.raises(ccxt.OrderImmediatelyFillable):
+        exchange.create_order("SOL/USDT", "stop_loss_limit", "sell", 0.5, 109.0,
+                              {"stopPrice": 110.0})
+    with pytest.raises(ccxt.InsufficientFunds):
+        exchange.create_order("SOL/USDT", "market", "buy", 100.0)
+    # 0.01 SOL is worth 1 USDT (ccxt names -1013 BadRequest for a URL that is not Binance's)
+    with pytest.raises((ccxt.InvalidOrder, ccxt.BadRequest), match="NOTIONAL"):
+        exchange.create_order("SOL/USDT", "market", "sell", 0.01)
+
+
+def test_signed_requests_are_checked_like_binance(account_sim):
     with pytest.raises(ccxt.AuthenticationError, match="Invalid API-key"):
-        ccxt.binance({**config, "apiKey": "other-key", "secret": SECRET}).fetch_balance()
+        client(account_sim, key="other-key").fetch_balance()
     with pytest.raises(ccxt.AuthenticationError, match="Signature for this request"):
-        ccxt.binance({**config, "apiKey": KEY, "secret": "other-secret"}).fetch_balance()
-    query = urlencode({"timestamp": int(time.time() * 1000) - 60_000, "recvWindow": 5000})
-    signature = hmac.new(SECRET.encode(), query.encode(), hashlib.sha256).hexdigest()
-    answer = requests.get(f"{live_bot.base}/api/v3/account?{query}&signature={signature}",
-                          headers={"X-MBX-APIKEY": KEY}, timeout=10)
-    assert answer.status_code == 400 and answer.json()["code"] == -1021
+        client(account_sim, secret="other-secret").fetch_balance()
+
+    def signed(params: dict) -> str:
+        query = urlencode(params)
+        return f"{query}&signature=" + hmac.new(SECRET.encode(), query.encode(),
+                                                hashlib.sha256).hexdigest()
+    now = int(time.time() * 1000)
+    stale = requests.get(f"{account_sim}/api/v3/account?" + signed({"timestamp": now - 60_000}),
+                         headers={"X-MBX-APIKEY": KEY}, timeout=10)
+    assert stale.status_code == 400 and stale.json()["code"] == -1021
+    # a POST body changed after signing: refused, no order placed
+    body = signed({"symbol": "SOLUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.1",
+                   "timestamp": now}).replace("quantity=0.1", "quantity=5")
+    tampered = requests.post(f"{account_sim}/api/v3/order", data=body, timeout=10,
+                             headers={"X-MBX-APIKEY": KEY,
+                                      "Content-Type": "application/x-www-form-urlencoded"})
+    assert tampered.status_code == 400 and tampered.json()["code"] == -1022

@@ -95,11 +95,16 @@ def test_a_resting_limit_buy_locks_its_cost_and_fills_when_the_price_comes_down(
     assert account.balances["SOL"][0] == pytest.approx(1 - COMMISSION)
 
 
-def test_a_marketable_limit_fills_at_the_book_price():
+def test_a_marketable_limit_takes_the_levels_up_to_its_price():
     account = Account.with_balances({"USDT": 1000})
     done = account.place(order("BUY", "LIMIT", 1.0, price=100.5), market(FLAT))
     assert done.status == "FILLED" and done.fills[0].price == 100.0  # the ask, not the limit
     assert account.balances["USDT"] == [pytest.approx(900.0), 0.0]  # the rest unlocked
+    deeper = account.place(order("BUY", "LIMIT", 3.0, price=100.1), market(FLAT))
+    assert deeper.fills[0].price == pytest.approx((100.0 + 2 * 100.1) / 3)
+    # the levels up to 100.1 hold 3: an order of 4 at that price rests whole
+    rests = account.place(order("BUY", "LIMIT", 4.0, price=100.1), market(FLAT))
+    assert rests.is_open and account.balances["USDT"][1] == pytest.approx(400.4)
 
 
 def test_cancel_returns_the_locked_funds_and_a_second_cancel_is_refused():
@@ -153,6 +158,16 @@ def test_a_stop_gapped_through_sells_at_the_open_or_waits_below_its_limit():
     account.match("SOLUSDT", market(back))
     assert far.status == "FILLED" and far.fills[0].price == 95.5 and far.fills[0].is_maker
     assert far.fills[0].time_ms == T0 + 3 * MINUTE
+
+
+def test_a_stop_gapped_below_its_limit_fills_when_its_own_candle_comes_back():
+    """The trigger is the gap candle's open: everything in that candle comes after it."""
+    account = Account.with_balances({"SOL": 1.0})
+    stop = account.place(order("SELL", "STOP_LOSS_LIMIT", 1.0, price=95.5, stop=96.0),
+                         market(FLAT))
+    account.match("SOLUSDT", market(candles((100, 100.2, 99.8, 100), (95, 96, 89, 89.5))))
+    assert stop.status == "FILLED" and stop.fills[0].price == 95.5
+    assert stop.fills[0].time_ms == T0 + MINUTE
 
 
 def test_in_the_placement_candle_only_a_new_extreme_counts():

@@ -3,8 +3,9 @@
 What Live mode needs from an exchange, with Binance spot's rules:
 - MARKET orders fill at once against the synthesized book (walked level by level);
 - LIMIT orders fill at once when marketable (a buy at or above the best ask, a sell at or below
-  the best bid, at the book's price), else rest and fill at their limit price when the replayed
-  price reaches it;
+  the best bid) at the mean price of the book's levels up to their limit, else rest (also when
+  those levels hold less than the order: no partial fills) and fill at their limit price when
+  the replayed price reaches it;
 - STOP_LOSS_LIMIT sells (freqtrade's stop on the exchange) rest until the price trades at or
   below the stop; then they sell at the stop, or at the candle's open if the market opened below
   it, unless that is below the limit price: then they rest as a limit sell at that price;
@@ -40,6 +41,11 @@ class OrderRefused(Exception):
 
 def insufficient_balance() -> OrderRefused:
     return OrderRefused(400, -2010, "Account has insufficient balance for requested action.")
+
+
+def book_too_thin() -> OrderRefused:
+    """A market order larger than the whole synthesized book (5,000 levels a side)."""
+    return OrderRefused(400, -2010, "Order book too thin for the market order.")
 
 
 @dataclass
@@ -159,7 +165,9 @@ class Account:
     def _check_funds(self, order: Order, market: Market) -> None:
         if order.side == "BUY":
             price = order.price if order.type != "MARKET" else walk(market.asks, order.quantity)
-            if price is None or order.quantity * price > self.free(order.quote) + 1e-9:
+            if price is None:
+                raise book_too_thin()
+            if order.quantity * price > self.free(order.quote) + 1e-9:
                 raise insufficient_balance()
         elif order.quantity > self.free(order.base) + 1e-12:
             raise insufficient_balance()
@@ -170,14 +178,19 @@ class Account:
         book = market.asks if order.side == "BUY" else market.bids
         price = walk(book, order.quantity)
         if price is None:
-            raise OrderRefused(400, -2010, "Order book too thin for the market order.")
+            raise book_too_thin()
         self._execute(order, price, market.now_ms, maker=False, was_locked=False)
 
     def _fill_if_marketable(self, order: Order, market: Market) -> None:
-        if order.side == "BUY" and len(market.asks) and order.price >= market.asks[0, 0]:
-            self._execute(order, float(market.asks[0, 0]), market.now_ms, maker=False)
-        elif order.side == "SELL" and len(market.bids) and order.price <= market.bids[0, 0]:
-            self._execute(order, float(market.bids[0, 0]), market.now_ms, maker=False)
+        """A limit order that crosses the book takes the levels up to its price (their mean
+        price); when those hold less than its quantity it rests whole (no partial fills)."""
+        if order.side == "BUY":
+            levels = market.asks[market.asks[:, 0] <= order.price] if len(market.asks) else []
+        else:
+            levels = market.bids[market.bids[:, 0] >= order.price] if len(market.bids) else []
+        price = walk(np.asarray(levels).reshape(-1, 2), order.quantity)
+        if price is not None:
+            self._execute(order, price, market.now_ms, maker=False)
 
     def _execute(self, order: Order, price: float, time_ms: int, maker: bool,
                  was_locked: bool = True) -> None:
@@ -218,7 +231,9 @@ class Account:
                 self._execute(order, price, time_ms, maker=False)
                 return
         side = "low" if order.side == "BUY" else "high"
-        since = order.triggered_ms + 60_000 if order.triggered else order.placed_ms
+        # a stop that rests at its limit was triggered by a later candle's open, below that
+        # limit: all of that candle came after the trigger
+        since = order.triggered_ms if order.triggered else order.placed_ms
         hit = first_reach(candles, order, side, order.price, since)
         if hit is not None:
             self._execute(order, order.price, hit[1], maker=True)

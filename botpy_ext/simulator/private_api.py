@@ -27,6 +27,8 @@ from botpy_ext.simulator.exchange_info import MIN_NOTIONAL, fmt
 
 ORDER_TYPES = ("MARKET", "LIMIT", "STOP_LOSS_LIMIT")
 DEFAULT_RECV_WINDOW = 5000
+MAX_RECV_WINDOW = 60_000
+BOOK_DEPTH = 5000  # orders take from the whole synthesized book
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ class PrivateApi:
 
     def market(self, symbol: str) -> Market:
         view = self.state.view
-        book = self._order_book(self.state, symbol, 20)
+        book = self._order_book(self.state, symbol, BOOK_DEPTH)
         candles = view.klines(symbol, view.pairs[symbol].base_interval)
         return Market(book.bids, book.asks, candles, view.clock.now_ms())
 
@@ -189,7 +191,10 @@ def check_timestamp(params: dict[str, str]) -> None:
         raise missing("timestamp")
     now = int(time.time() * 1000)
     sent = int(params["timestamp"])
-    window = int(params.get("recvWindow") or DEFAULT_RECV_WINDOW)
+    window = params.get("recvWindow") or str(DEFAULT_RECV_WINDOW)
+    if not window.isdigit() or int(window) > MAX_RECV_WINDOW:
+        raise BinanceError(400, -1131, "recvWindow must be less than 60000")
+    window = int(window)
     if sent > now + 1000:
         raise BinanceError(400, -1021, "Timestamp for this request was 1000ms ahead of the "
                            "server's time.")
@@ -218,8 +223,8 @@ def parse_order(params: dict[str, str], symbol: str, state, market: Market) -> O
     reference = price or float(market.candles.ohlcv[-1, 3])
     if quantity * reference < MIN_NOTIONAL:
         raise BinanceError(400, -1013, "Filter failure: NOTIONAL")
-    if kind != "MARKET" and params.get("timeInForce", "GTC") not in ("GTC", "IOC", "FOK"):
-        raise BinanceError(400, -1115, "Invalid timeInForce.")
+    if kind != "MARKET" and params.get("timeInForce", "GTC") != "GTC":
+        raise BinanceError(400, -1115, "Invalid timeInForce. (the simulator's orders are GTC)")
     candle = market.candles.ohlcv[-1] if len(market.candles) else None
     return Order(0, params.get("newClientOrderId") or f"sim-{time.time_ns()}", symbol,
                  pair.base_asset, pair.quote_asset, side, kind, quantity, price, stop,

@@ -267,9 +267,11 @@ def add_market_routes(app: FastAPI, state: SimulatorState) -> None:
     @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "DELETE"])
     @app.api_route("/sapi/{rest:path}", methods=["GET", "POST", "PUT", "DELETE"])
     def not_served(rest: str) -> None:
+        served = ("public market data and the account's order endpoints"
+                  if state.account is not None else "public market data only")
         raise BinanceError(
             401, -2015, "Invalid API-key, IP, or permissions for action. "
-            f"(the BOTPY simulator serves public market data only, not '{rest}')"
+            f"(the BOTPY simulator serves {served}, not '{rest}')"
         )
 
 

@@ -192,5 +192,6 @@ def test_the_suite_table_has_one_line_per_window():
     lines = lines.splitlines()
     assert len(lines) == 4
     assert lines[2].startswith("| dense | 10 | 1 / 1 | 100.0 % | 100.0 % |")
+    assert "| 0.00, 0.00 pp |" in lines[2]  # the net gap and the trades' gaps summed
     assert "intact (0 orders)" in lines[2] and "0 refused, 0 dropped | met |" in lines[2]
     assert "exited with 2" in lines[3]

@@ -13,7 +13,6 @@ from botpy_ext.simulator.account import (
     Market,
     Order,
     OrderRefused,
-    first_reach,
     walk,
 )
 from botpy_ext.simulator.candles import Candles
@@ -30,15 +29,21 @@ def candles(*rows: tuple[float, float, float, float]) -> Candles:
     return Candles(T0 + MINUTE * np.arange(len(rows), dtype=np.int64), ohlcv)
 
 
-def market(bars: Candles) -> Market:
-    """The book above, the candles, "now" half-way through the last candle."""
-    return Market(BIDS, ASKS, bars, int(bars.open_ms[-1]) + 30_000)
+def market(bars: Candles, at: float = 1.0) -> Market:
+    """The book above, the candles, "now" after `at` of the last candle's minute (the end, for
+    matching; half-way, where the orders are placed)."""
+    return Market(BIDS, ASKS, bars, int(bars.open_ms[-1]) + int(at * MINUTE) - (at == 1.0))
 
 
 def order(side: str, kind: str, quantity: float, price: float = 0.0, stop: float = 0.0,
-          placed_ms: int = T0 + 30_000, low: float = 99.8, high: float = 100.2) -> Order:
+          placed_ms: int = T0 + 30_000) -> Order:
     return Order(0, "client-1", "SOLUSDT", "SOL", "USDT", side, kind, quantity, price, stop,
-                 "GTC", placed_ms, low, high)
+                 "GTC", placed_ms)
+
+
+def within(time_ms: int, candle: int) -> bool:
+    """Whether `time_ms` lies inside candle number `candle` (from T0)."""
+    return T0 + candle * MINUTE <= time_ms < T0 + (candle + 1) * MINUTE
 
 
 FLAT = candles((100, 100.2, 99.8, 100))
@@ -90,7 +95,8 @@ def test_a_resting_limit_buy_locks_its_cost_and_fills_when_the_price_comes_down(
     fell = candles((100, 100.2, 99.8, 100), (100, 100.1, 99.2, 99.5), (99.5, 99.6, 98.7, 99))
     account.match("SOLUSDT", market(fell))
     assert resting.status == "FILLED" and resting.fills[0].price == 99.0
-    assert resting.fills[0].is_maker and resting.fills[0].time_ms == T0 + 2 * MINUTE
+    # the bearish candle's path: 99.5 -> 99.6 -> 98.7 -> 99: at 99 five ninths into the minute
+    assert resting.fills[0].is_maker and resting.fills[0].time_ms == T0 + 2 * MINUTE + 33_333
     assert account.balances["USDT"] == [901.0, 0.0]
     assert account.balances["SOL"][0] == pytest.approx(1 - COMMISSION)
 
@@ -137,7 +143,7 @@ def test_a_stop_sells_at_its_stop_price_when_the_market_trades_through_it():
     account.match("SOLUSDT", market(candles((100, 100.2, 99.8, 100), (100, 100, 98.5, 99),
                                             (99, 99.1, 95.0, 96))))
     assert stop.status == "FILLED" and stop.fills[0].price == 98.0
-    assert not stop.fills[0].is_maker and stop.fills[0].time_ms == T0 + 2 * MINUTE
+    assert not stop.fills[0].is_maker and within(stop.fills[0].time_ms, 2)
     assert account.balances["SOL"] == [0.0, 0.0]
     assert account.balances["USDT"][0] == pytest.approx(98.0 * (1 - COMMISSION))
 
@@ -149,7 +155,7 @@ def test_a_stop_gapped_through_sells_at_the_open_or_waits_below_its_limit():
     assert near.status == "FILLED" and near.fills[0].price == 97.5  # opened below the stop
     # placed during the next candle, lower: the market then opens below its limit
     far = account.place(order("SELL", "STOP_LOSS_LIMIT", 1.0, price=95.5, stop=96.0,
-                              placed_ms=T0 + MINUTE + 30_000, low=97.2, high=97.6), market(FLAT))
+                              placed_ms=T0 + MINUTE + 30_000), market(FLAT))
     gap = candles((100, 100.2, 99.8, 100), (97.5, 97.6, 97.2, 97.4), (95, 95.4, 94, 95))
     account.match("SOLUSDT", market(gap))
     assert far.triggered and far.is_open  # triggered, but the market is below its limit
@@ -157,7 +163,7 @@ def test_a_stop_gapped_through_sells_at_the_open_or_waits_below_its_limit():
                    (95, 95.6, 95, 95.2))
     account.match("SOLUSDT", market(back))
     assert far.status == "FILLED" and far.fills[0].price == 95.5 and far.fills[0].is_maker
-    assert far.fills[0].time_ms == T0 + 3 * MINUTE
+    assert within(far.fills[0].time_ms, 3)
 
 
 def test_a_stop_gapped_below_its_limit_fills_when_its_own_candle_comes_back():
@@ -167,12 +173,31 @@ def test_a_stop_gapped_below_its_limit_fills_when_its_own_candle_comes_back():
                          market(FLAT))
     account.match("SOLUSDT", market(candles((100, 100.2, 99.8, 100), (95, 96, 89, 89.5))))
     assert stop.status == "FILLED" and stop.fills[0].price == 95.5
-    assert stop.fills[0].time_ms == T0 + MINUTE
+    assert stop.fills[0].time_ms == T0 + MINUTE + 10_000  # 95 -> 96 in the first third
 
 
-def test_in_the_placement_candle_only_a_new_extreme_counts():
-    bars = candles((100, 100.2, 97.0, 100))  # this candle had been at 97 before the order
-    placed = order("SELL", "STOP_LOSS_LIMIT", 1.0, price=96.0, stop=98.0, low=97.0)
-    assert first_reach(bars, placed, "low", 98.0, placed.placed_ms) is None
-    lower = candles((100, 100.2, 96.5, 100))  # a new low after the placement
-    assert first_reach(lower, placed, "low", 98.0, placed.placed_ms) == (0, placed.placed_ms)
+def test_orders_follow_the_served_path_from_their_placement_on():
+    """Inside a minute the simulator serves a path of three legs (a bullish candle: open, low,
+    high, close). An order placed after the low does not see it; a level the path crosses again
+    after the placement is reached there, without a new low."""
+    bars = candles((100, 102, 97, 100))  # 100 -> 97 -> 102 -> 100
+    placed_ms = T0 + 36_000  # 0.6 of the minute: on the way up, at 101
+    account = Account.with_balances({"SOL": 2.0})
+    under_the_low = account.place(order("SELL", "STOP_LOSS_LIMIT", 1.0, price=96, stop=96.5,
+                                        placed_ms=placed_ms), market(bars, at=0.6))
+    crossed_again = account.place(order("SELL", "STOP_LOSS_LIMIT", 1.0, price=99, stop=100.5,
+                                        placed_ms=placed_ms), market(bars, at=0.6))
+    account.match("SOLUSDT", market(bars))
+    assert under_the_low.is_open and not under_the_low.triggered  # 97 came before it
+    assert crossed_again.status == "FILLED" and crossed_again.fills[0].price == 100.5
+    assert crossed_again.fills[0].time_ms == T0 + 55_000  # 102 -> 100 in the last third
+
+
+def test_nothing_after_now_is_seen():
+    bars = candles((100, 100.2, 99.8, 100), (100, 100.1, 95, 96))  # 100 -> 100.1 -> 95 -> 96
+    account = Account.with_balances({"SOL": 1.0})
+    stop = stop_order(account)  # 98
+    account.match("SOLUSDT", market(bars, at=0.4))  # at 0.4 the path is just past 100.1
+    assert stop.is_open and not stop.triggered
+    account.match("SOLUSDT", market(bars, at=0.6))
+    assert stop.status == "FILLED" and stop.fills[0].price == 98.0

@@ -77,7 +77,8 @@ def figures(report: dict) -> dict:
 def table(results: dict[str, dict]) -> str:
     """The windows' figures as the Markdown table of docs/parity.md."""
     lines = ["| window | K | trades backtest / Virtual | entries identical | exits same | "
-             "profit backtest / Virtual | gap | integrity | failed closed | targets |",
+             "profit backtest / Virtual | gap: net, summed | integrity | failed closed | "
+             "targets |",
              "|---|---:|---|---:|---:|---|---:|---|---|---|"]
     for name, result in results.items():
         if "error" in result:
@@ -90,7 +91,8 @@ def table(results: dict[str, dict]) -> str:
             f"| {name} | {result['speed']:g} | {s['trades_backtest']} / {s['trades_virtual']} | "
             f"{s['entries_identical_pct']:.1f} % | {s['exits_same_reason_pct']:.1f} % | "
             f"{s['profit_backtest_pct']:+.2f} % / {s['profit_virtual_pct']:+.2f} % | "
-            f"{s['profit_gap_pp']:.2f} pp | {integrity} ({result['integrity']['orders']} orders) | "
+            f"{s['profit_gap_pp']:.2f}, {s.get('profit_gap_gross_pp', float('nan')):.2f} pp | "
+            f"{integrity} ({result['integrity']['orders']} orders) | "
             f"{closed.get('entries_refused_missing_data', '—')} refused, "
             f"{closed.get('signals_dropped_missing_candles', '—')} dropped | "
             f"{'; '.join(result['targets_failed']) or 'met'} |")

@@ -14,8 +14,10 @@ What Live mode needs from an exchange, with Binance spot's rules:
 - funds are locked while an order rests; an order that needs more than the free balance is
   refused.
 
-"Reaches" is read from the pair's 1m candles after the order was placed: in the candle it was
-placed in, only a new low (high) after the placement counts.
+"Reaches" follows the price path the simulator serves inside each 1m candle (three straight
+legs, open -> first extreme -> second extreme -> close, `candles.partial_candle`) from the moment
+the order was placed up to now: an order is matched at the first moment that path touches its
+price, whatever the candle did before the order existed.
 """
 
 from __future__ import annotations
@@ -26,9 +28,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from botpy_ext.simulator.candles import HIGH, LOW, OPEN, Candles
+from botpy_ext.simulator.candles import CLOSE, HIGH, LOW, OPEN, Candles
 
 COMMISSION = 0.001  # Binance spot's base rate, maker and taker
+MINUTE_MS = 60_000
 
 
 class OrderRefused(Exception):
@@ -76,8 +79,6 @@ class Order:
     stop_price: float  # STOP_LOSS_LIMIT only; else 0
     time_in_force: str
     placed_ms: int
-    placed_low: float  # the placement candle's low and high when the order was placed
-    placed_high: float
     status: str = "NEW"  # NEW, FILLED, CANCELED
     triggered: bool = False  # a STOP_LOSS_LIMIT whose stop traded (it is a limit sell now)
     triggered_ms: int = 0
@@ -105,8 +106,9 @@ class Order:
 
 @dataclass(frozen=True)
 class Market:
-    """What the account sees of one symbol now: the book's best levels (price, quantity; best
-    first) and the 1m candles up to now (the last one in progress)."""
+    """What the account sees of one symbol now: the book's levels (price, quantity; best first)
+    and the symbol's 1m candles opened up to now, complete rows: the path inside the last one is
+    only followed up to `now_ms`."""
     bids: np.ndarray
     asks: np.ndarray
     candles: Candles
@@ -215,56 +217,82 @@ class Account:
         """Fill the symbol's resting orders that the price has reached since they were placed."""
         with self.lock:
             for order in [o for o in self.orders.values() if o.symbol == symbol and o.is_open]:
-                self._match_one(order, market.candles)
+                self._match_one(order, market)
 
-    def _match_one(self, order: Order, candles: Candles) -> None:
+    def _match_one(self, order: Order, market: Market) -> None:
+        since = order.placed_ms
         if order.type == "STOP_LOSS_LIMIT" and not order.triggered:
-            hit = first_reach(candles, order, "low", order.stop_price, order.placed_ms)
+            hit = first_reach(market, "low", order.stop_price, since)
             if hit is None:
                 return
-            index, time_ms = hit
+            time_ms, price = hit
             order.triggered, order.triggered_ms = True, time_ms
-            opened = float(candles.ohlcv[index, OPEN])
-            after_placement = int(candles.open_ms[index]) > order.placed_ms
-            price = min(order.stop_price, opened) if after_placement else order.stop_price
+            price = min(order.stop_price, price)  # below the stop only when it opened below
             if price >= order.price:
                 self._execute(order, price, time_ms, maker=False)
                 return
-        side = "low" if order.side == "BUY" else "high"
-        # a stop that rests at its limit was triggered by a later candle's open, below that
-        # limit: all of that candle came after the trigger
-        since = order.triggered_ms if order.triggered else order.placed_ms
-        hit = first_reach(candles, order, side, order.price, since)
+        if order.triggered:  # resting at its limit since the trigger
+            since = order.triggered_ms
+        hit = first_reach(market, "low" if order.side == "BUY" else "high", order.price, since)
         if hit is not None:
-            self._execute(order, order.price, hit[1], maker=True)
+            self._execute(order, order.price, hit[0], maker=True)
 
     def open_orders(self, symbol: str | None = None) -> list[Order]:
         return [o for o in self.orders.values()
                 if o.is_open and (symbol is None or o.symbol == symbol)]
 
 
-def first_reach(candles: Candles, order: Order, side: str, level: float,
-                since_ms: int) -> tuple[int, int] | None:
-    """The first candle at or after `since_ms` whose low (side "low") falls to `level` or whose
-    high rises to it, and the time to report (the candle's open, or `since_ms` inside its
-    candle); in the order's placement candle only an extreme beyond the one seen at placement
-    counts. None if the price has not been there."""
-    start = since_ms - since_ms % 60_000
-    first = int(np.searchsorted(candles.open_ms, start))
-    if first >= len(candles):
-        return None
-    column = LOW if side == "low" else HIGH
-    values = candles.ohlcv[first:, column].copy()
-    if int(candles.open_ms[first]) == order.placed_ms - order.placed_ms % 60_000:
-        seen = order.placed_low if side == "low" else order.placed_high
-        beyond = values[0] < seen if side == "low" else values[0] > seen
-        if not beyond:
-            values[0] = math.inf if side == "low" else -math.inf
-    reached = values <= level if side == "low" else values >= level
-    if not reached.any():
-        return None
-    index = first + int(np.argmax(reached))
-    return index, max(int(candles.open_ms[index]), since_ms)
+def first_reach(market: Market, side: str, level: float, since_ms: int
+                ) -> tuple[int, float] | None:
+    """The first moment in [since_ms, now] at which the price path falls to `level` (side
+    "low") or rises to it ("high"), and the price there (`level`, or beyond it when a candle
+    opened beyond it); None if it has not been there."""
+    candles = market.candles
+    first = int(np.searchsorted(candles.open_ms, since_ms - since_ms % MINUTE_MS))
+    last = int(np.searchsorted(candles.open_ms, market.now_ms, side="right"))
+    extremes = candles.ohlcv[first:last, LOW if side == "low" else HIGH]
+    candidates = np.flatnonzero(extremes <= level if side == "low" else extremes >= level)
+    for index in first + candidates:
+        opened = int(candles.open_ms[index])
+        start = max((since_ms - opened) / MINUTE_MS, 0.0)
+        end = min((market.now_ms - opened) / MINUTE_MS, 1.0)
+        hit = path_crossing(candles.ohlcv[index], start, end, side, level)
+        if hit is not None:
+            fraction, price = hit
+            return opened + int(fraction * MINUTE_MS), price
+    return None
+
+
+def candle_path(row: np.ndarray) -> list[float]:
+    """The path's four corners (`candles.partial_candle`): a bullish candle visits its low
+    first, a bearish one its high."""
+    o, h, lo, c = (float(row[i]) for i in (OPEN, HIGH, LOW, CLOSE))
+    return [o, lo, h, c] if c >= o else [o, h, lo, c]
+
+
+def path_price(row: np.ndarray, fraction: float) -> float:
+    """The price on the candle's path after `fraction` (0..1) of its minute."""
+    path = candle_path(row)
+    legs = min(max(fraction, 0.0), 1.0) * 3.0
+    leg = min(int(legs), 2)
+    return path[leg] + (path[leg + 1] - path[leg]) * (legs - leg)
+
+
+def path_crossing(row: np.ndarray, start: float, end: float, side: str,
+                  level: float) -> tuple[float, float] | None:
+    """The first fraction in [start, end] at which the candle's path is at or beyond `level`,
+    with the price there."""
+    beyond = (lambda price: price <= level) if side == "low" else (lambda price: price >= level)
+    for leg in range(3):
+        lo, hi = max(leg / 3, start), min((leg + 1) / 3, end)
+        if lo > hi:
+            continue
+        first, second = path_price(row, lo), path_price(row, hi)
+        if beyond(first):
+            return lo, first
+        if beyond(second):
+            return lo + (hi - lo) * (level - first) / (second - first), level
+    return None
 
 
 def walk(levels: np.ndarray, quantity: float) -> float | None:
@@ -280,7 +308,11 @@ def walk(levels: np.ndarray, quantity: float) -> float | None:
 
 
 def last_price(market: Market) -> float:
-    return float(market.candles.ohlcv[-1, 3]) if len(market.candles) else math.nan
+    """The price now: on the path of the candle in progress."""
+    candles = market.candles
+    if not len(candles):
+        return math.nan
+    return path_price(candles.ohlcv[-1], (market.now_ms - int(candles.open_ms[-1])) / MINUTE_MS)
 
 
 def clean(value: float) -> float:

@@ -18,10 +18,10 @@ import time
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
+import numpy as np
 from fastapi import FastAPI, Request
 
-from botpy_ext.simulator.account import Market, Order, OrderRefused
-from botpy_ext.simulator.candles import HIGH, LOW
+from botpy_ext.simulator.account import Market, Order, OrderRefused, last_price
 from botpy_ext.simulator.errors import BinanceError
 from botpy_ext.simulator.exchange_info import MIN_NOTIONAL, fmt
 
@@ -47,8 +47,10 @@ class PrivateApi:
     def market(self, symbol: str) -> Market:
         view = self.state.view
         book = self._order_book(self.state, symbol, BOOK_DEPTH)
-        candles = view.klines(symbol, view.pairs[symbol].base_interval)
-        return Market(book.bids, book.asks, candles, view.clock.now_ms())
+        now = view.clock.now_ms()
+        served = view.served(symbol, view.pairs[symbol].base_interval)  # complete rows
+        opened = served.slice(0, int(np.searchsorted(served.open_ms, now, side="right")))
+        return Market(book.bids, book.asks, opened, now)
 
     async def signed(self, request: Request) -> dict[str, str]:
         """The request's parameters, after Binance's key, signature and timestamp checks."""
@@ -220,18 +222,15 @@ def parse_order(params: dict[str, str], symbol: str, state, market: Market) -> O
         raise BinanceError(400, -1013, "Filter failure: LOT_SIZE")
     if any(value and not on_grid(value, filters.tick) for value in (price, stop)):
         raise BinanceError(400, -1013, "Filter failure: PRICE_FILTER")
-    reference = price or float(market.candles.ohlcv[-1, 3])
+    reference = price or last_price(market)
     if quantity * reference < MIN_NOTIONAL:
         raise BinanceError(400, -1013, "Filter failure: NOTIONAL")
     if kind != "MARKET" and params.get("timeInForce", "GTC") != "GTC":
         raise BinanceError(400, -1115, "Invalid timeInForce. (the simulator's orders are GTC)")
-    candle = market.candles.ohlcv[-1] if len(market.candles) else None
     return Order(0, params.get("newClientOrderId") or f"sim-{time.time_ns()}", symbol,
                  pair.base_asset, pair.quote_asset, side, kind, quantity, price, stop,
                  params.get("timeInForce", "GTC") if kind != "MARKET" else "GTC",
-                 market.now_ms,
-                 float(candle[LOW]) if candle is not None else float("inf"),
-                 float(candle[HIGH]) if candle is not None else float("-inf"))
+                 market.now_ms)
 
 
 def number(params: dict[str, str], name: str) -> float:

@@ -40,8 +40,11 @@ PRICES = {"SOL/USDT": 100.0, "AVAX/USDT": 20.0, "BTC/USDT": 40_000.0}
 START = pd.Timestamp("2024-03-01", tz="UTC")
 DAYS = 12  # 4h EMA50 and freqtrade's start-up candles need 9 days of history
 FALL = pd.Timestamp("2024-03-12 12:00", tz="UTC")  # SOL's candle that falls 10 %
+# the replay starts LEAD before the fall (up to a minute more: its offset is whole minutes); the
+# entry, the stop and the restart take about 25 s, the exchange's stop follows the ladder about
+# a minute after the rise (freqtrade replaces it 60 s after the ladder's last move)
 RISE = FALL - pd.Timedelta(minutes=3)  # SOL's candle that rises 2 %: the ladder moves up
-LEAD = pd.Timedelta(minutes=5)  # the replay starts this long before the fall
+LEAD = pd.Timedelta(minutes=4)
 ENTRY_TAG = "precision:sniper"
 
 

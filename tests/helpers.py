@@ -302,6 +302,17 @@ class TradingBot:
                     "freqtrade trade did not stop within 120 s of SIGTERM") from None
 
 
+@contextmanager
+def analysing(bot: TradingBot, timeout: float = 180, interval: float = 2) -> Iterator[TradingBot]:
+    """`bot` started and showing an analysed candle; stopped afterwards, whatever happens."""
+    try:
+        bot.start()
+        wait_until(lambda: bot.last_candle() is not None, timeout, interval=interval)
+        yield bot
+    finally:
+        bot.stop()
+
+
 def live_strategy(tmp_path: Path, guards: dict | None = None, before_start=None):
     """BotpyStrategy as a live bot loads it (freqtrade's resolver, its database in memory), with
     `virtual.json` and `guards` over its `botpy.guards` sections; `before_start()` runs on the

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from tests.helpers import (
     GUARDS_OFF,
     TradingBot,
+    analysing,
     free_port,
     overlay_config,
     running_simulator,
@@ -32,12 +33,8 @@ def virtual_bot(market, tmp_path, userdir, guards: dict, pairs: list[str]
             api_server={"listen_port": port},
         )
         bot = TradingBot(config, userdir, port, tmp_path / "bot.log", pairs[0])
-        try:
-            bot.start()
-            wait_until(lambda: bot.last_candle() is not None, 180, interval=2)
+        with analysing(bot):
             yield bot
-        finally:
-            bot.stop()
 
 
 def locks(bot: TradingBot) -> list[dict]:

@@ -28,6 +28,7 @@ from tests.helpers import (
     GUARDS_OFF,
     TEST_SECRETS,
     TradingBot,
+    analysing,
     free_port,
     overlay_config,
     running_simulator,
@@ -107,12 +108,8 @@ def live_bot(market_dir, tmp_path_factory, userdir):
                                                  "FREQTRADE__EXCHANGE__SECRET": SECRET})
         bot.base, bot.exchange, bot.sim_log = base, client(base), tmp / "sim.log"
         bot.rise_at, bot.fall_at = wall_time(base, RISE), wall_time(base, FALL)
-        try:
-            bot.start()
-            wait_until(lambda: bot.last_candle() is not None, 120, interval=1)
+        with analysing(bot, 120, interval=1):
             yield bot
-        finally:
-            bot.stop()
 
 
 def stop_orders(bot: TradingBot) -> list[dict]:

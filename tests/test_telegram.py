@@ -18,6 +18,7 @@ from tests.helpers import (
     GUARDS_OFF,
     TEST_SECRETS,
     TradingBot,
+    analysing,
     free_port,
     overlay_config,
     running_simulator,
@@ -88,13 +89,9 @@ def telegram_bot(synthetic_market, tmp_path_factory, userdir):
         bot = TradingBot(config, userdir, port, tmp / "bot.log", TRADE_PAIR,
                          secrets=TEST_SECRETS | TELEGRAM_SECRETS | stub.env())
         bot.stub = stub
-        try:
-            bot.start()
+        with analysing(bot):
             wait_until(stub.polling, 60, interval=0.5)
-            wait_until(lambda: bot.last_candle() is not None, 180, interval=2)
             yield bot
-        finally:
-            bot.stop()
         assert stub.state.refused_hosts == []  # nothing else went through the proxy
 
 
